@@ -1,0 +1,50 @@
+"""vog: Variance of Gradients (Agarwal, D'souza, Hooker, CVPR 2022) for PyTorch.
+
+Rank examples by difficulty: input gradients of the class logit (Eq. 1), their
+per-pixel standard deviation over training checkpoints (Eq. 2-3), averaged over
+pixels (Eq. 4) and normalised within each class.
+"""
+
+from .accumulator import VoGAccumulator, vog_from_gradients
+from .checkpoints import atomic_write, load_checkpoint, load_state_dict, save_checkpoint
+from .data import as_dataset, as_loader, dataset_labels
+from .gradients import TARGETS, input_gradients, logits_and_gradients, reduce_channels
+from .models import MLP
+from .normalize import NORMALIZE_MODES, class_normalize
+from .reference import authors_vog
+from .scoring import LABEL_MODES, VoGResult, compute_vog, pixel_shape_of
+from .toy import boundary_distance, toy_blobs
+from .training import TrainResult, evaluate, first_last_windows, stage_windows, train_with_vog
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LABEL_MODES",
+    "MLP",
+    "NORMALIZE_MODES",
+    "TARGETS",
+    "TrainResult",
+    "VoGAccumulator",
+    "VoGResult",
+    "as_dataset",
+    "as_loader",
+    "atomic_write",
+    "authors_vog",
+    "boundary_distance",
+    "class_normalize",
+    "compute_vog",
+    "dataset_labels",
+    "evaluate",
+    "first_last_windows",
+    "input_gradients",
+    "load_checkpoint",
+    "load_state_dict",
+    "logits_and_gradients",
+    "pixel_shape_of",
+    "reduce_channels",
+    "save_checkpoint",
+    "stage_windows",
+    "toy_blobs",
+    "train_with_vog",
+    "vog_from_gradients",
+]

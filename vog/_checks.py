@@ -1,0 +1,48 @@
+"""Small input checks shared by the public functions (private module)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+
+__all__ = ["check_choice", "check_labels", "check_finite"]
+
+
+def check_choice(name: str, value: object, valid: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``valid``, else raise a ``ValueError`` listing them."""
+    valid = tuple(valid)
+    if value not in valid:
+        options = ", ".join(repr(v) for v in valid)
+        raise ValueError(f"{name}={value!r} is not a valid option; choose one of {options}")
+    return value  # type: ignore[return-value]
+
+
+def check_labels(labels: torch.Tensor, n: int, num_classes: int | None = None) -> torch.Tensor:
+    """Validate integer class labels of shape (n,) and, if given, range [0, num_classes)."""
+    labels = torch.as_tensor(labels)
+    if labels.dtype.is_floating_point or labels.dtype.is_complex or labels.dtype == torch.bool:
+        raise TypeError(f"labels must be an integer tensor, got dtype {labels.dtype}")
+    if labels.dim() != 1 or labels.shape[0] != n:
+        raise ValueError(f"labels must have shape ({n},), got {tuple(labels.shape)}")
+    if n and num_classes is not None:
+        lo, hi = int(labels.min()), int(labels.max())
+        if lo < 0 or hi >= num_classes:
+            bad = lo if lo < 0 else hi
+            raise ValueError(
+                f"label {bad} is out of range for a model with {num_classes} outputs "
+                f"(valid labels are 0..{num_classes - 1})"
+            )
+    return labels.long()
+
+
+def check_finite(name: str, tensor: torch.Tensor) -> None:
+    """Raise a ``ValueError`` naming how many leading-dim entries of ``tensor`` are NaN/inf."""
+    finite = torch.isfinite(tensor)
+    if not bool(finite.all()):
+        bad = (~finite).reshape(tensor.shape[0], -1).any(dim=1) if tensor.dim() else ~finite
+        rows = torch.nonzero(bad).flatten()[:5].tolist()
+        raise ValueError(
+            f"{name} contains NaN or inf values (first affected rows: {rows}); "
+            "check the model, the inputs and the learning rate"
+        )

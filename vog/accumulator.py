@@ -1,0 +1,169 @@
+"""Variance of gradients over checkpoints: paper Eq. 2-4, batch and streaming.
+
+Given the gradient maps ``S_1 .. S_K`` of one example at K checkpoints,
+
+* Eq. 2: ``mu = 1/K sum_t S_t``                          (per pixel)
+* Eq. 3: ``VoG_p = sqrt(1/K sum_t (S_t - mu)^2)``        (per pixel, population std)
+* Eq. 4: ``VoG = 1/N sum_p VoG_p``                       (mean over the N pixels)
+
+:func:`vog_from_gradients` evaluates this on stored gradients;
+:class:`VoGAccumulator` gives the same numbers without storing them, with
+Welford's update in float64 so only the running mean and sum of squared
+deviations (two maps per example) are kept.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ._checks import check_finite
+from .gradients import reduce_channels
+
+__all__ = ["vog_from_gradients", "VoGAccumulator"]
+
+
+def vog_from_gradients(grads: torch.Tensor) -> torch.Tensor:
+    """VoG of stored gradient maps (paper Eq. 2-4).
+
+    Parameters
+    ----------
+    grads : Tensor, shape (K, N, *pixel_shape)
+        Gradient map of each of N examples at each of K >= 2 checkpoints
+        (channels already averaged if the paper's convention is wanted).
+
+    Returns
+    -------
+    Tensor, shape (N,), float64, >= 0
+        Raw VoG; higher = harder.
+    """
+    if grads.dim() < 2:
+        raise ValueError(f"grads must have shape (K, N, ...), got {tuple(grads.shape)}")
+    if grads.shape[0] < 2:
+        raise ValueError(f"VoG needs at least 2 checkpoints, got K={grads.shape[0]}")
+    check_finite("grads", grads.transpose(0, 1))
+    std = grads.double().std(dim=0, correction=0)
+    return std.reshape(grads.shape[1], -1).mean(dim=1)
+
+
+class VoGAccumulator:
+    """Streaming per-pixel variance of gradient maps over checkpoints (Welford).
+
+    Feed the gradients of every checkpoint with :meth:`update` (in any batches
+    and any order of examples); :meth:`compute` returns the raw VoG of paper
+    Eq. 4. Memory is two float64 maps per example: O(N * P).
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of examples N; examples are addressed by index ``0 .. N-1``.
+    pixel_shape : tuple of int
+        Shape P of one gradient map after channel averaging, e.g. ``(32, 32)``
+        for CIFAR or ``(2,)`` for 2-D points. Gradients of shape (B, C, *P) are
+        averaged over C in :meth:`update`.
+    device : torch.device or str, keyword-only
+        Where the running state lives (default CPU).
+    dtype : torch.dtype, keyword-only
+        Accumulation dtype, float64 (default) or float32 to halve memory.
+    """
+
+    def __init__(
+        self,
+        n_samples: int,
+        pixel_shape: tuple[int, ...] | torch.Size,
+        *,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype = torch.float64,
+    ) -> None:
+        if int(n_samples) < 1:
+            raise ValueError(f"n_samples must be >= 1, got {n_samples}")
+        if dtype not in (torch.float64, torch.float32):
+            raise ValueError(f"dtype must be torch.float64 or torch.float32, got {dtype}")
+        self.pixel_shape = tuple(int(s) for s in pixel_shape)
+        if any(s < 1 for s in self.pixel_shape):
+            raise ValueError(f"pixel_shape must be positive, got {self.pixel_shape}")
+        self.n_samples = int(n_samples)
+        self.device = torch.device(device) if device is not None else torch.device("cpu")
+        self.dtype = dtype
+        self.count = torch.zeros(self.n_samples, dtype=torch.long, device=self.device)
+        self.mean = torch.zeros(
+            (self.n_samples, *self.pixel_shape), dtype=dtype, device=self.device
+        )
+        self.m2 = torch.zeros_like(self.mean)
+
+    @property
+    def n_checkpoints(self) -> int:
+        """Number of checkpoints seen by every example (min of the per-example counts)."""
+        return int(self.count.min())
+
+    def update(self, indices: torch.Tensor, grads: torch.Tensor) -> None:
+        """Add one checkpoint's gradients for the examples ``indices``.
+
+        Parameters
+        ----------
+        indices : Tensor, shape (B,)
+            Distinct example indices in ``[0, n_samples)``.
+        grads : Tensor, shape (B, *pixel_shape) or (B, C, *pixel_shape)
+            Their gradient maps at this checkpoint; finite values only.
+        """
+        idx = torch.as_tensor(indices, device=self.device)
+        if idx.dtype.is_floating_point or idx.dim() != 1:
+            raise ValueError(f"indices must be a 1-D integer tensor, got {idx.dtype} {tuple(idx.shape)}")
+        idx = idx.long()
+        if idx.numel() == 0:
+            return
+        if int(idx.min()) < 0 or int(idx.max()) >= self.n_samples:
+            raise ValueError(
+                f"indices must lie in [0, {self.n_samples}); got range "
+                f"[{int(idx.min())}, {int(idx.max())}]"
+            )
+        if torch.unique(idx).numel() != idx.numel():
+            raise ValueError("indices must be distinct within one update")
+        g = reduce_channels(grads.detach(), self.pixel_shape)
+        if g.shape[0] != idx.shape[0]:
+            raise ValueError(f"{idx.shape[0]} indices but gradients for {g.shape[0]} examples")
+        check_finite("gradients", g)
+        g = g.to(device=self.device, dtype=self.dtype)
+        n = (self.count[idx] + 1).to(self.dtype).view(-1, *([1] * len(self.pixel_shape)))
+        mean_old = self.mean[idx]
+        delta = g - mean_old
+        mean_new = mean_old + delta / n
+        self.m2[idx] += delta * (g - mean_new)
+        self.mean[idx] = mean_new
+        self.count[idx] += 1
+
+    def pixel_std(self) -> torch.Tensor:
+        """Per-pixel population std over checkpoints (Eq. 3), shape (N, *pixel_shape)."""
+        self._check_complete()
+        n = self.count.to(self.dtype).view(-1, *([1] * len(self.pixel_shape)))
+        return (self.m2 / n).clamp_min(0).sqrt()
+
+    def compute(self) -> torch.Tensor:
+        """Raw VoG (paper Eq. 4), shape (N,), float64, >= 0; higher = harder."""
+        return self.pixel_std().reshape(self.n_samples, -1).mean(dim=1).double()
+
+    def _check_complete(self) -> None:
+        lo, hi = int(self.count.min()), int(self.count.max())
+        if lo != hi:
+            missing = torch.nonzero(self.count < hi).flatten()
+            raise ValueError(
+                f"{missing.numel()} examples were not updated by every checkpoint "
+                f"(counts range {lo}..{hi}; first: {missing[:5].tolist()})"
+            )
+        if hi < 2:
+            raise ValueError(f"VoG needs at least 2 checkpoints, got {hi}")
+
+    def state_dict(self) -> dict:
+        """Running state as plain tensors (loadable with ``torch.load(weights_only=True)``)."""
+        return {"count": self.count, "mean": self.mean, "m2": self.m2}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore the running state saved by :meth:`state_dict`."""
+        for key in ("count", "mean", "m2"):
+            value = state[key]
+            current = getattr(self, key)
+            if tuple(value.shape) != tuple(current.shape):
+                raise ValueError(
+                    f"accumulator state {key!r} has shape {tuple(value.shape)}, "
+                    f"expected {tuple(current.shape)}"
+                )
+            setattr(self, key, value.to(device=current.device, dtype=current.dtype).clone())

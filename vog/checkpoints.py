@@ -1,0 +1,131 @@
+"""Saving and loading model checkpoints safely.
+
+Writes are atomic (a temporary file in the target folder, then ``os.replace``),
+so an interrupted run never leaves a half-written checkpoint behind. Reads never
+execute pickled code: ``torch.load(..., weights_only=True)`` or safetensors.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+__all__ = ["atomic_write", "save_checkpoint", "load_state_dict", "load_checkpoint"]
+
+PathLike = str | os.PathLike
+
+
+def atomic_write(path: PathLike, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp_path)`` then move the file to ``path`` atomically.
+
+    The temporary file lives in the destination folder (same file system), and
+    is removed if ``write`` raises; ``path`` is either the old or the new file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        write(tmp_path)
+        os.replace(tmp_path, path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_checkpoint(model: nn.Module | Mapping[str, torch.Tensor], path: PathLike, **meta: Any) -> Path:
+    """Save a model's ``state_dict`` (plus plain metadata such as ``epoch``) atomically.
+
+    ``*.safetensors`` paths are written with safetensors (tensors only, metadata
+    as strings); any other suffix with :func:`torch.save` as
+    ``{"state_dict": ..., **meta}``.
+    """
+    state = model.state_dict() if isinstance(model, nn.Module) else dict(model)
+    state = {k: v.detach().cpu() for k, v in state.items()}
+    if Path(path).suffix == ".safetensors":
+        from safetensors.torch import save_file
+
+        return atomic_write(
+            path,
+            lambda p: save_file(
+                {k: v.contiguous() for k, v in state.items()},
+                str(p),
+                metadata={k: str(v) for k, v in meta.items()},
+            ),
+        )
+    return atomic_write(path, lambda p: torch.save({"state_dict": state, **meta}, p))
+
+
+def load_state_dict(path: PathLike, *, map_location: str | torch.device = "cpu") -> dict:
+    """Read a state dict from a checkpoint file without executing pickled code.
+
+    Accepts files written by :func:`save_checkpoint`, a bare ``state_dict`` saved
+    with ``torch.save``, the common ``{"state_dict": ...}``, ``{"model": ...}`` and
+    ``{"net": ...}`` wrappers, and ``*.safetensors`` files.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint file not found: {path}")
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        try:
+            return load_file(str(path), device=str(map_location))
+        except Exception as exc:
+            raise ValueError(f"could not read safetensors checkpoint {path}: {exc}") from exc
+    try:
+        obj = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:
+        raise ValueError(
+            f"could not read checkpoint {path} (corrupt, truncated, or it needs "
+            f"arbitrary-code unpickling, which is refused): {exc}"
+        ) from exc
+    if isinstance(obj, Mapping):
+        for key in ("state_dict", "model", "net"):
+            if key in obj and isinstance(obj[key], Mapping):
+                obj = obj[key]
+                break
+    if not isinstance(obj, Mapping) or not all(torch.is_tensor(v) for v in obj.values()):
+        raise ValueError(f"checkpoint {path} does not hold a state dict of tensors")
+    # checkpoints saved from nn.DataParallel / DistributedDataParallel
+    if obj and all(k.startswith("module.") for k in obj):
+        obj = {k[len("module.") :]: v for k, v in obj.items()}
+    return dict(obj)
+
+
+def load_checkpoint(model: nn.Module, path: PathLike) -> nn.Module:
+    """Load the weights at ``path`` into ``model`` (strict) and return it.
+
+    Raises ``ValueError`` naming the missing/unexpected/mismatched keys when the
+    checkpoint belongs to another architecture.
+    """
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    state = load_state_dict(path, map_location=device)
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    mismatched = [k for k in own if k in state and tuple(own[k].shape) != tuple(state[k].shape)]
+    if missing or unexpected or mismatched:
+        parts = []
+        if missing:
+            parts.append(f"missing keys {missing[:5]}")
+        if unexpected:
+            parts.append(f"unexpected keys {unexpected[:5]}")
+        if mismatched:
+            parts.append(
+                "shape mismatch for "
+                + ", ".join(f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}" for k in mismatched[:5])
+            )
+        raise ValueError(
+            f"checkpoint {path} does not fit {type(model).__name__}: " + "; ".join(parts)
+        )
+    model.load_state_dict(state)
+    return model

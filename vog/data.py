@@ -1,0 +1,71 @@
+"""Turning user data into batches of ``(x, y)`` with stable example indices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, TensorDataset
+
+__all__ = ["as_dataset", "as_loader", "dataset_labels"]
+
+
+def as_dataset(data: Dataset | Sequence) -> Dataset:
+    """Accept a map-style ``Dataset`` of ``(x, y)`` pairs or a pair ``(X, y)`` of arrays.
+
+    Arrays (NumPy or tensors) become a :class:`~torch.utils.data.TensorDataset`
+    with ``X`` as float32 (unless already floating point) and ``y`` as int64.
+    """
+    if isinstance(data, Dataset):
+        return data
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        x, y = (torch.as_tensor(np.asarray(v) if not torch.is_tensor(v) else v) for v in data)
+        if not x.dtype.is_floating_point:
+            x = x.float()
+        if y.dtype.is_floating_point:
+            if not bool((y == y.round()).all()):
+                raise ValueError("labels y must be integers (got non-integral floats)")
+        y = y.long()
+        if x.shape[0] != y.shape[0]:
+            raise ValueError(f"X has {x.shape[0]} examples but y has {y.shape[0]} labels")
+        if y.dim() != 1:
+            raise ValueError(f"labels y must have shape (N,), got {tuple(y.shape)}")
+        return TensorDataset(x, y)
+    raise TypeError(
+        "data must be a torch Dataset of (x, y) pairs or a pair (X, y) of arrays; "
+        f"got {type(data).__name__}"
+    )
+
+
+def as_loader(
+    data: Dataset | Sequence,
+    *,
+    batch_size: int,
+    shuffle: bool = False,
+    generator: torch.Generator | None = None,
+    num_workers: int = 0,
+    pin_memory: bool = False,
+) -> DataLoader:
+    """A :class:`DataLoader` over :func:`as_dataset` (``data``); unshuffled by default."""
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    return DataLoader(
+        as_dataset(data),
+        batch_size=int(batch_size),
+        shuffle=shuffle,
+        generator=generator,
+        num_workers=num_workers,
+        pin_memory=pin_memory,
+    )
+
+
+def dataset_labels(data: Dataset | Sequence) -> torch.Tensor:
+    """All labels of a dataset as an int64 tensor of shape (N,), without loading inputs if possible."""
+    ds = as_dataset(data)
+    if isinstance(ds, TensorDataset):
+        return ds.tensors[1].long()
+    targets = getattr(ds, "targets", None)
+    if targets is not None:
+        return torch.as_tensor(np.asarray(targets)).long()
+    return torch.as_tensor([int(ds[i][1]) for i in range(len(ds))], dtype=torch.long)

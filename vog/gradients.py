@@ -1,0 +1,147 @@
+"""Input gradients of a class score: the gradient matrix S of paper Eq. 1.
+
+For every example ``x[i]`` and class index ``p = labels[i]`` we compute
+``S_i = dA_p(x_i) / dx_i`` where ``A_p`` is the pre-softmax activation (the
+logit) of class ``p``.  All examples of a batch share one backward pass: in
+evaluation mode a classifier treats the examples of a batch independently,
+so the gradient of the *sum* of the selected logits with respect to the batch
+is the stack of the per-example gradients.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+
+import torch
+from torch import nn
+
+from ._checks import check_choice, check_labels
+
+__all__ = ["TARGETS", "input_gradients", "logits_and_gradients", "reduce_channels"]
+
+#: Valid values of the ``target`` option.
+TARGETS = ("logit", "probability")
+
+
+@contextmanager
+def frozen_eval(model: nn.Module) -> Iterator[nn.Module]:
+    """Put ``model`` in eval mode with parameters not requiring grad; restore both after."""
+    was_training = model.training
+    params = list(model.parameters())
+    flags = [p.requires_grad for p in params]
+    try:
+        model.eval()
+        for p in params:
+            p.requires_grad_(False)
+        yield model
+    finally:
+        for p, flag in zip(params, flags):
+            p.requires_grad_(flag)
+        model.train(was_training)
+
+
+def logits_and_gradients(
+    model: nn.Module,
+    x: torch.Tensor,
+    labels: torch.Tensor | Callable[[torch.Tensor], torch.Tensor],
+    *,
+    target: str = "logit",
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One forward and one backward pass: logits, the labels used and input gradients.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Classifier mapping ``x`` to scores of shape (N, C). Called as is: put it in
+        eval mode first (see :func:`input_gradients`, which does).
+    x : Tensor, shape (N, ...)
+        Floating-point inputs; never modified.
+    labels : Tensor of shape (N,) or callable
+        Class index per example, or a function ``logits -> labels`` (for example
+        ``lambda z: z.argmax(1)`` for the predicted class) evaluated on the same
+        forward pass.
+    target : {"logit", "probability"}, keyword-only
+        Differentiate the pre-softmax logit (paper) or the softmax probability
+        (the authors' toy script).
+
+    Returns
+    -------
+    logits : Tensor, shape (N, C), detached
+    labels : Tensor, shape (N,), int64
+    grads : Tensor, same shape and dtype as ``x``
+    """
+    check_choice("target", target, TARGETS)
+    if not torch.is_tensor(x) or not x.dtype.is_floating_point:
+        got = x.dtype if torch.is_tensor(x) else type(x).__name__
+        raise TypeError(f"x must be a floating-point tensor, got {got}")
+    if x.dim() < 2:
+        raise ValueError(f"x must have a batch dimension, shape (N, ...); got {tuple(x.shape)}")
+    inputs = x.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        out = model(inputs)
+        if not torch.is_tensor(out) or out.dim() != 2 or out.shape[0] != x.shape[0]:
+            shape = tuple(out.shape) if torch.is_tensor(out) else type(out).__name__
+            raise ValueError(
+                f"model output must have shape (N, C) = ({x.shape[0]}, C); got {shape}"
+            )
+        chosen = labels(out.detach()) if callable(labels) else labels
+        chosen = check_labels(chosen, x.shape[0], out.shape[1]).to(out.device)
+        scores = out.softmax(dim=1) if target == "probability" else out
+        selected = scores.gather(1, chosen.view(-1, 1)).sum()
+        (grads,) = torch.autograd.grad(selected, inputs)
+    return out.detach(), chosen, grads
+
+
+def input_gradients(
+    model: nn.Module,
+    x: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    target: str = "logit",
+) -> torch.Tensor:
+    """Gradient of the class score at ``labels[i]`` with respect to ``x[i]`` (paper Eq. 1).
+
+    The model is put in eval mode (BatchNorm/Dropout would otherwise couple or
+    randomise the examples of a batch) and its parameters are set not to require
+    gradients for the call; both are restored afterwards. No ``.grad`` attribute
+    is read or written: the gradient comes from :func:`torch.autograd.grad` on a
+    detached clone of ``x``.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Classifier returning scores of shape (N, C).
+    x : Tensor, shape (N, ...)
+        Floating-point inputs, on the model's device.
+    labels : Tensor, shape (N,)
+        Integer class index per example in ``[0, C)``: the true or predicted label.
+    target : {"logit", "probability"}, keyword-only
+        ``"logit"`` (default, paper): pre-softmax activation ``A_p``.
+        ``"probability"``: softmax probability, as in the authors' toy script.
+
+    Returns
+    -------
+    Tensor, same shape and dtype as ``x``
+        Signed gradients (no absolute value is taken).
+    """
+    with frozen_eval(model):
+        return logits_and_gradients(model, x, labels, target=target)[2]
+
+
+def reduce_channels(grads: torch.Tensor, pixel_shape: tuple[int, ...]) -> torch.Tensor:
+    """Average the channel axis (dim 1) if ``grads`` has one more axis than (N, *pixel_shape).
+
+    The paper averages the colour channels of S (3x32x32 -> 32x32) before taking
+    the variance. Gradients already of shape (N, *pixel_shape) are returned as is.
+    """
+    pixel_shape = tuple(pixel_shape)
+    if tuple(grads.shape[1:]) == pixel_shape:
+        return grads
+    if grads.dim() == len(pixel_shape) + 2 and tuple(grads.shape[2:]) == pixel_shape:
+        return grads.mean(dim=1)
+    raise ValueError(
+        f"gradients of shape {tuple(grads.shape)} do not match pixel shape {pixel_shape}: "
+        f"expected (N, {', '.join(map(str, pixel_shape))}) or (N, C, "
+        f"{', '.join(map(str, pixel_shape))})"
+    )
