@@ -111,7 +111,8 @@ def test_authors_reference_reduces_to_paper_without_quirks():
     grads = torch.randn(15, 12, 2)
     w = range(5, 10)
     torch.testing.assert_close(
-        vog.authors_vog(grads, w, cumulative=False, window_mean=False), vog.vog_from_gradients(grads[5:10])
+        vog.authors_vog(grads, w, cumulative=False, window_mean=False),
+        vog.vog_from_gradients(grads[5:10]),
     )
     quirky = vog.authors_vog(grads, w)
     assert not torch.allclose(quirky, vog.vog_from_gradients(grads[5:10]))

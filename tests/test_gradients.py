@@ -34,13 +34,17 @@ def test_probability_gradient_analytic():
 
 def test_gradients_signed_not_absolute():
     model = linear_model()
-    g = vog.input_gradients(model, torch.randn(4, 5, dtype=torch.float64), torch.zeros(4, dtype=torch.long))
+    g = vog.input_gradients(
+        model, torch.randn(4, 5, dtype=torch.float64), torch.zeros(4, dtype=torch.long)
+    )
     assert (g < 0).any()
 
 
 def test_batch_size_invariance_and_batchnorm_eval():
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 10))
+    model = nn.Sequential(
+        nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 10)
+    )
     model.train()
     model(torch.randn(16, 3, 8, 8))  # move BN running stats away from init
     x = torch.randn(64, 3, 8, 8)
@@ -105,7 +109,9 @@ def test_reduce_channels():
 @pytest.mark.gpu
 def test_gpu_matches_cpu():
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 10)).double()
+    model = nn.Sequential(
+        nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 10)
+    ).double()
     x = torch.randn(32, 3, 8, 8, dtype=torch.float64)
     y = torch.randint(0, 10, (32,))
     cpu = vog.input_gradients(model, x, y)

@@ -9,7 +9,9 @@ import vog
 
 def make_checkpoints(k=4, seed=0):
     torch.manual_seed(seed)
-    base = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.Tanh(), nn.Flatten(), nn.Linear(4 * 6 * 6, 5))
+    base = nn.Sequential(
+        nn.Conv2d(3, 4, 3, padding=1), nn.Tanh(), nn.Flatten(), nn.Linear(4 * 6 * 6, 5)
+    )
     ckpts = []
     for _ in range(k):
         m = copy.deepcopy(base)

@@ -7,8 +7,17 @@ import vog
 
 def test_stage_windows():
     w = vog.stage_windows(15)
-    assert w == {"early": range(0, 5), "middle": range(5, 10), "late": range(10, 15), "all": range(15)}
-    assert vog.first_last_windows(350) == {"early": range(3), "late": range(347, 350), "all": range(350)}
+    assert w == {
+        "early": range(0, 5),
+        "middle": range(5, 10),
+        "late": range(10, 15),
+        "all": range(15),
+    }
+    assert vog.first_last_windows(350) == {
+        "early": range(3),
+        "late": range(347, 350),
+        "all": range(350),
+    }
     with pytest.raises(ValueError):
         vog.stage_windows(4)
 
@@ -18,9 +27,17 @@ def small_run(tmp_path=None, **kw):
     torch.manual_seed(0)
     model = vog.MLP(2, (10,), 2, activation="tanh")
     res = vog.train_with_vog(
-        model, (xtr, ytr), epochs=6, lr=0.1, batch_size=16, vog_data={"train": (xtr, ytr), "test": (xte, yte)},
-        windows={"early": range(0, 3), "late": range(3, 6)}, eval_data=(xte, yte), device="cpu",
-        checkpoint_dir=tmp_path, **kw,
+        model,
+        (xtr, ytr),
+        epochs=6,
+        lr=0.1,
+        batch_size=16,
+        vog_data={"train": (xtr, ytr), "test": (xte, yte)},
+        windows={"early": range(0, 3), "late": range(3, 6)},
+        eval_data=(xte, yte),
+        device="cpu",
+        checkpoint_dir=tmp_path,
+        **kw,
     )
     return model, res, (xtr, ytr), (xte, yte)
 
@@ -29,7 +46,9 @@ def test_training_vog_equals_compute_vog_on_saved_checkpoints(tmp_path):
     model, res, (xtr, ytr), _ = small_run(tmp_path, save_models=True)
     files = sorted(tmp_path.glob("epoch_*.pt"))
     assert [f.name for f in files] == [f"epoch_{e:04d}.pt" for e in range(6)]
-    late = vog.compute_vog(files[3:], (xtr, ytr), model=vog.MLP(2, (10,), 2, activation="tanh"), device="cpu")
+    late = vog.compute_vog(
+        files[3:], (xtr, ytr), model=vog.MLP(2, (10,), 2, activation="tanh"), device="cpu"
+    )
     torch.testing.assert_close(res.vog["train"]["late"], late.raw)
     assert res.predictions["test"].shape == (6, len(res.labels["test"]))
     assert len(res.history) == 6 and 0 <= res.history[-1]["eval_acc"] <= 1
@@ -54,8 +73,13 @@ def test_resume_is_bit_identical(tmp_path):
         return x
 
     kw = dict(
-        epochs=6, lr=0.1, batch_size=16, vog_data={"train": (xtr, ytr), "test": (xte, yte)},
-        windows={"early": range(0, 3), "late": range(3, 6)}, eval_data=(xte, yte), device="cpu",
+        epochs=6,
+        lr=0.1,
+        batch_size=16,
+        vog_data={"train": (xtr, ytr), "test": (xte, yte)},
+        windows={"early": range(0, 3), "late": range(3, 6)},
+        eval_data=(xte, yte),
+        device="cpu",
         checkpoint_dir=tmp_path / "b",
     )
     with pytest.raises(Stop):
@@ -72,16 +96,35 @@ def test_record_gradients_consistent():
     _, res, _, _ = small_run(record_gradients=True)
     g = res.gradients["train"]
     assert g.shape == (6, len(res.labels["train"]), 2)
-    torch.testing.assert_close(vog.vog_from_gradients(g[3:]), res.vog["train"]["late"], rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(
+        vog.vog_from_gradients(g[3:]), res.vog["train"]["late"], rtol=1e-5, atol=1e-7
+    )
 
 
 def test_lr_schedule_per_epoch_and_per_iteration():
     data = vog.toy_blobs(64, seed=0)[0]
-    h_epoch = vog.train_with_vog(vog.MLP(2), data, epochs=4, lr=1.0, lr_milestones=[2], batch_size=16,
-                                 windows={"all": range(4)}, device="cpu").history
+    h_epoch = vog.train_with_vog(
+        vog.MLP(2),
+        data,
+        epochs=4,
+        lr=1.0,
+        lr_milestones=[2],
+        batch_size=16,
+        windows={"all": range(4)},
+        device="cpu",
+    ).history
     assert [r["lr"] for r in h_epoch] == [1.0, 1.0, 0.1, 0.1]
-    h_iter = vog.train_with_vog(vog.MLP(2), data, epochs=4, lr=1.0, lr_milestones=[2], batch_size=16,
-                                windows={"all": range(4)}, lr_step="iteration", device="cpu").history
+    h_iter = vog.train_with_vog(
+        vog.MLP(2),
+        data,
+        epochs=4,
+        lr=1.0,
+        lr_milestones=[2],
+        batch_size=16,
+        windows={"all": range(4)},
+        lr_step="iteration",
+        device="cpu",
+    ).history
     assert [r["lr"] for r in h_iter] == [1.0, 0.1, 0.1, 0.1]
 
 
@@ -100,7 +143,9 @@ def test_semantic_high_vog_near_learned_boundary():
     (xtr, ytr), _ = vog.toy_blobs(400, centers=[[-2, -2], [2, 2]], cluster_std=2.0, seed=7)
     torch.manual_seed(7)
     model = vog.MLP(2, (10,), 2, activation="tanh")
-    res = vog.train_with_vog(model, (xtr, ytr), epochs=15, lr=0.1, batch_size=32, seed=7, device="cpu")
+    res = vog.train_with_vog(
+        model, (xtr, ytr), epochs=15, lr=0.1, batch_size=32, seed=7, device="cpu"
+    )
     dist = vog.boundary_distance(model, xtr)
     rho, p = spearmanr(res.vog["train"]["all"], -dist)
     assert rho > 0.5 and p < 1e-6

@@ -9,6 +9,7 @@ from .accumulator import VoGAccumulator, vog_from_gradients
 from .checkpoints import atomic_write, load_checkpoint, load_state_dict, save_checkpoint
 from .data import as_dataset, as_loader, dataset_labels
 from .gradients import TARGETS, input_gradients, logits_and_gradients, reduce_channels
+from .metrics import spearman
 from .models import MLP
 from .normalize import NORMALIZE_MODES, class_normalize
 from .reference import authors_vog
@@ -43,6 +44,7 @@ __all__ = [
     "pixel_shape_of",
     "reduce_channels",
     "save_checkpoint",
+    "spearman",
     "stage_windows",
     "toy_blobs",
     "train_with_vog",

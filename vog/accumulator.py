@@ -27,9 +27,9 @@ def vog_from_gradients(grads: torch.Tensor) -> torch.Tensor:
 
     Parameters
     ----------
-    grads : Tensor, shape (K, N, *pixel_shape)
-        Gradient map of each of N examples at each of K >= 2 checkpoints
-        (channels already averaged if the paper's convention is wanted).
+    grads : Tensor, shape ``(K, N, *P)``
+        Gradient map (of shape P) of each of N examples at each of K >= 2
+        checkpoints (channels already averaged if the paper's convention is wanted).
 
     Returns
     -------
@@ -58,7 +58,7 @@ class VoGAccumulator:
         Number of examples N; examples are addressed by index ``0 .. N-1``.
     pixel_shape : tuple of int
         Shape P of one gradient map after channel averaging, e.g. ``(32, 32)``
-        for CIFAR or ``(2,)`` for 2-D points. Gradients of shape (B, C, *P) are
+        for CIFAR or ``(2,)`` for 2-D points. Gradients of shape ``(B, C, *P)`` are
         averaged over C in :meth:`update`.
     device : torch.device or str, keyword-only
         Where the running state lives (default CPU).
@@ -102,12 +102,14 @@ class VoGAccumulator:
         ----------
         indices : Tensor, shape (B,)
             Distinct example indices in ``[0, n_samples)``.
-        grads : Tensor, shape (B, *pixel_shape) or (B, C, *pixel_shape)
+        grads : Tensor, shape ``(B, *P)`` or ``(B, C, *P)``
             Their gradient maps at this checkpoint; finite values only.
         """
         idx = torch.as_tensor(indices, device=self.device)
         if idx.dtype.is_floating_point or idx.dim() != 1:
-            raise ValueError(f"indices must be a 1-D integer tensor, got {idx.dtype} {tuple(idx.shape)}")
+            raise ValueError(
+                f"indices must be a 1-D integer tensor, got {idx.dtype} {tuple(idx.shape)}"
+            )
         idx = idx.long()
         if idx.numel() == 0:
             return
@@ -132,7 +134,7 @@ class VoGAccumulator:
         self.count[idx] += 1
 
     def pixel_std(self) -> torch.Tensor:
-        """Per-pixel population std over checkpoints (Eq. 3), shape (N, *pixel_shape)."""
+        """Per-pixel population std over checkpoints (Eq. 3), shape ``(N, *P)``."""
         self._check_complete()
         n = self.count.to(self.dtype).view(-1, *([1] * len(self.pixel_shape)))
         return (self.m2 / n).clamp_min(0).sqrt()

@@ -41,7 +41,9 @@ def atomic_write(path: PathLike, write: Callable[[Path], None]) -> Path:
     return path
 
 
-def save_checkpoint(model: nn.Module | Mapping[str, torch.Tensor], path: PathLike, **meta: Any) -> Path:
+def save_checkpoint(
+    model: nn.Module | Mapping[str, torch.Tensor], path: PathLike, **meta: Any
+) -> Path:
     """Save a model's ``state_dict`` (plus plain metadata such as ``epoch``) atomically.
 
     ``*.safetensors`` paths are written with safetensors (tensors only, metadata
@@ -122,7 +124,9 @@ def load_checkpoint(model: nn.Module, path: PathLike) -> nn.Module:
         if mismatched:
             parts.append(
                 "shape mismatch for "
-                + ", ".join(f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}" for k in mismatched[:5])
+                + ", ".join(
+                    f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}" for k in mismatched[:5]
+                )
             )
         raise ValueError(
             f"checkpoint {path} does not fit {type(model).__name__}: " + "; ".join(parts)

@@ -61,7 +61,7 @@ def as_loader(
 
 
 def dataset_labels(data: Dataset | Sequence) -> torch.Tensor:
-    """All labels of a dataset as an int64 tensor of shape (N,), without loading inputs if possible."""
+    """All labels of a dataset as int64, shape (N,); inputs are not loaded where avoidable."""
     ds = as_dataset(data)
     if isinstance(ds, TensorDataset):
         return ds.tensors[1].long()

@@ -10,8 +10,8 @@ is the stack of the per-example gradients.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -36,7 +36,7 @@ def frozen_eval(model: nn.Module) -> Iterator[nn.Module]:
             p.requires_grad_(False)
         yield model
     finally:
-        for p, flag in zip(params, flags):
+        for p, flag in zip(params, flags, strict=True):
             p.requires_grad_(flag)
         model.train(was_training)
 
@@ -130,10 +130,10 @@ def input_gradients(
 
 
 def reduce_channels(grads: torch.Tensor, pixel_shape: tuple[int, ...]) -> torch.Tensor:
-    """Average the channel axis (dim 1) if ``grads`` has one more axis than (N, *pixel_shape).
+    """Average the channel axis (dim 1) if ``grads`` has one more axis than ``(N, *P)``.
 
     The paper averages the colour channels of S (3x32x32 -> 32x32) before taking
-    the variance. Gradients already of shape (N, *pixel_shape) are returned as is.
+    the variance. Gradients already of shape ``(N, *P)`` are returned as is.
     """
     pixel_shape = tuple(pixel_shape)
     if tuple(grads.shape[1:]) == pixel_shape:

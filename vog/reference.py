@@ -3,7 +3,7 @@
 The public script of the paper's toy experiment (``toy_script.py`` in the
 authors' repository) differs from paper Eq. 1-4 in two ways that change the
 numbers; both are reproduced here from stored gradients so the book can show
-their effect. Nothing else in :mod:`vog` uses them.
+their effect. Nothing else in the package uses them.
 
 1. **Accumulated gradients.** The input tensor's ``.grad`` is never zeroed, so
    the "gradient" at epoch t is the sum of the gradients of epochs 0..t.
@@ -33,8 +33,9 @@ def authors_vog(
 
     Parameters
     ----------
-    grads : Tensor, shape (K, N, *pixel_shape)
-        Fresh (non-accumulated) gradient maps of every epoch 0..K-1, in order.
+    grads : Tensor, shape ``(K, N, *P)``
+        Fresh (non-accumulated) gradient maps (of shape P) of every epoch
+        0..K-1, in order.
     window : sequence of int
         Epochs of the stage, e.g. ``range(0, 5)`` for early.
     cumulative : bool, keyword-only

@@ -169,7 +169,9 @@ def compute_vog(
                 idx = torch.arange(start, start + x.shape[0])
                 start += x.shape[0]
                 if acc is None:
-                    acc = VoGAccumulator(n, pixel_shape_of(x, channel_mean=channel_mean), device=device)
+                    acc = VoGAccumulator(
+                        n, pixel_shape_of(x, channel_mean=channel_mean), device=device
+                    )
                 if labels == "true":
                     chosen = torch.as_tensor(y).long().to(device)
                 elif is_last:

@@ -102,7 +102,12 @@ def boundary_distance(
     if bounds is None:
         lo, hi = pts.min(0).values, pts.max(0).values
         pad = 0.25 * (hi - lo).clamp_min(1e-6)
-        bounds = (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1]))
+        bounds = (
+            float(lo[0] - pad[0]),
+            float(hi[0] + pad[0]),
+            float(lo[1] - pad[1]),
+            float(hi[1] + pad[1]),
+        )
     x0, x1, y0, y1 = bounds
     gx = torch.linspace(x0, x1, resolution, dtype=torch.float64)
     gy = torch.linspace(y0, y1, resolution, dtype=torch.float64)

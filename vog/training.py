@@ -76,7 +76,7 @@ class TrainResult:
     vog_epochs : list of int
         The epochs (0-based, after training that epoch) at which gradients were taken.
     gradients : dict[str, Tensor] or None
-        With ``record_gradients=True``: shape (K, N, *pixel_shape), float32.
+        With ``record_gradients=True``: shape ``(K, N, *P)``, float32.
     """
 
     history: list[dict] = field(default_factory=list)
@@ -88,7 +88,9 @@ class TrainResult:
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, data: Dataset | Sequence, *, batch_size: int = 512, device=None) -> float:
+def evaluate(
+    model: nn.Module, data: Dataset | Sequence, *, batch_size: int = 512, device=None
+) -> float:
     """Top-1 accuracy of ``model`` on ``data`` in [0, 1] (eval mode, mode restored)."""
     device = torch.device(device or next(model.parameters()).device)
     correct = total = 0
@@ -161,7 +163,7 @@ def train_with_vog(
         Continue from ``checkpoint_dir/train_state.pt`` if it exists.
     record_gradients : bool
         Also keep all gradient maps (small data only), e.g. for the authors'
-        reference computation in :mod:`vog.reference`.
+        reference computation :func:`vog.authors_vog`.
     progress : bool
         Show a tqdm bar over epochs.
     """
@@ -169,7 +171,9 @@ def train_with_vog(
     check_choice("target", target, TARGETS)
     if int(epochs) < 2:
         raise ValueError(f"epochs must be >= 2, got {epochs}")
-    windows = {k: sorted(set(int(e) for e in v)) for k, v in (windows or stage_windows(epochs)).items()}
+    windows = {
+        k: sorted(set(int(e) for e in v)) for k, v in (windows or stage_windows(epochs)).items()
+    }
     for name, eps in windows.items():
         if len(eps) < 2 or eps[0] < 0 or eps[-1] >= epochs:
             raise ValueError(f"window {name!r} must hold >= 2 epochs in [0, {epochs}), got {eps}")
@@ -182,8 +186,12 @@ def train_with_vog(
     gen = torch.Generator().manual_seed(int(seed))
     torch.manual_seed(int(seed))
     loader = as_loader(train_data, batch_size=batch_size, shuffle=True, generator=gen)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
-    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=list(lr_milestones), gamma=lr_gamma)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay
+    )
+    scheduler = torch.optim.lr_scheduler.MultiStepLR(
+        optimizer, milestones=list(lr_milestones), gamma=lr_gamma
+    )
     loss_fn = nn.CrossEntropyLoss()
     result = TrainResult(vog_epochs=vog_epochs, gradients={} if record_gradients else None)
     accs: dict[str, dict[str, VoGAccumulator]] = {}
@@ -241,16 +249,32 @@ def train_with_vog(
             seen += len(y)
         if lr_step == "epoch":
             scheduler.step()
-        record = {"epoch": epoch, "lr": lr_now, "train_loss": loss_sum / seen, "train_acc": correct / seen}
+        record = {
+            "epoch": epoch,
+            "lr": lr_now,
+            "train_loss": loss_sum / seen,
+            "train_acc": correct / seen,
+        }
         if eval_data is not None:
             record["eval_acc"] = evaluate(model, eval_data, device=device)
         result.history.append(record)
 
         if epoch in vog_epochs:
             for name, ds in scored.items():
-                _score_epoch(model, ds, name, epoch, windows, accs, preds, grads_kept,
-                             target=target, batch_size=max(batch_size, 256), device=device,
-                             record=record_gradients)
+                _score_epoch(
+                    model,
+                    ds,
+                    name,
+                    epoch,
+                    windows,
+                    accs,
+                    preds,
+                    grads_kept,
+                    target=target,
+                    batch_size=max(batch_size, 256),
+                    device=device,
+                    record=record_gradients,
+                )
             if save_models and checkpoint_dir is not None:
                 save_checkpoint(model, Path(checkpoint_dir) / f"epoch_{epoch:04d}.pt", epoch=epoch)
         if state_path is not None:
@@ -264,11 +288,13 @@ def train_with_vog(
                 "history": result.history,
                 "predictions": preds,
                 "gradients": grads_kept,
-                "accumulators": {n: {w: a.state_dict() for w, a in d.items()} for n, d in accs.items()},
+                "accumulators": {
+                    n: {w: a.state_dict() for w, a in d.items()} for n, d in accs.items()
+                },
             }
             if device.type == "cuda":
                 state["cuda_rng"] = torch.cuda.get_rng_state(device)
-            atomic_write(state_path, lambda p: torch.save(state, p))
+            atomic_write(state_path, lambda p, s=state: torch.save(s, p))
 
     for name, ds in scored.items():
         result.labels[name] = dataset_labels(ds)
@@ -279,7 +305,9 @@ def train_with_vog(
     return result
 
 
-def _score_epoch(model, ds, name, epoch, windows, accs, preds, grads_kept, *, target, batch_size, device, record):
+def _score_epoch(
+    model, ds, name, epoch, windows, accs, preds, grads_kept, *, target, batch_size, device, record
+):
     """Gradients of one data set at one epoch, streamed into every window holding the epoch."""
     n = len(ds)
     epoch_preds = torch.empty(n, dtype=torch.long)

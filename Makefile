@@ -1,0 +1,49 @@
+# Two entry points for a fresh machine: `make book` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PROFILE ?= default
+TORCH_PINS := torch==2.14.1 torchvision==0.29.1
+
+.PHONY: env install notebooks book test test-gpu lint format clean
+
+# The environment: a virtualenv with pinned torch and the book/test extras.
+$(VENV)/.deps: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip "setuptools>=69" wheel
+	$(PY) -m pip install -q $(TORCH_PINS)
+	$(PY) -m pip install -q ".[vision,book,test]"
+	touch $@
+
+env: $(VENV)/.deps
+
+# (Re)install the package itself, non-editable: notebooks and tests use the installed copy.
+install: env
+	$(PY) -m pip install -q --no-deps --no-build-isolation --force-reinstall .
+	rm -rf build vog.egg-info
+
+notebooks: install
+	$(PY) scripts/run_notebooks.py --profile $(PROFILE) --out book/executed
+
+book: notebooks
+	$(VENV)/bin/jupyter-book build . -n -W --keep-going
+	@echo "book: $(CURDIR)/_build/html/index.html"
+
+lint: env
+	$(VENV)/bin/ruff check vog tests scripts notebooks
+	$(VENV)/bin/ruff format --check vog tests scripts notebooks
+
+format: env
+	$(VENV)/bin/ruff format vog tests scripts notebooks
+	$(VENV)/bin/ruff check --fix vog tests scripts notebooks
+
+test: install lint
+	VOG_EXPECT_INSTALLED=1 $(VENV)/bin/pytest -m "not gpu"
+
+test-gpu: install
+	VOG_EXPECT_INSTALLED=1 $(VENV)/bin/pytest -m gpu
+
+clean:
+	rm -rf _build book/executed build vog.egg-info

@@ -1,0 +1,115 @@
+"""Execute the jupytext notebooks with papermill under a parameter profile.
+
+    python scripts/run_notebooks.py --profile default --out book/executed [NAME ...]
+
+Each ``notebooks/NAME.py`` is read with jupytext, executed by papermill with
+the parameters of section ``NAME`` of ``profiles/PROFILE.yaml`` (plus
+``profile=PROFILE``) and written atomically to ``OUT/NAME.ipynb``. The run
+fails if any cell raised, listing the notebooks and the error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+import papermill
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_profile(profile: str, root: Path = ROOT) -> dict:
+    path = root / "profiles" / f"{profile}.yaml"
+    if not path.is_file():
+        valid = sorted(p.stem for p in (root / "profiles").glob("*.yaml"))
+        raise SystemExit(f"unknown profile {profile!r}; choose one of {valid}")
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def error_outputs(nb) -> list[str]:
+    """Names and values of every error output in an executed notebook."""
+    errors = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                errors.append(f"{out.get('ename')}: {out.get('evalue')}")
+    return errors
+
+
+def run_notebook(source: Path, out_dir: Path, profile: str, params: dict, cwd: Path = ROOT) -> Path:
+    nb = jupytext.read(source)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata.setdefault("language_info", {"name": "python"})
+    if not any("parameters" in c.metadata.get("tags", []) for c in nb.cells):
+        raise SystemExit(f"{source}: no cell tagged 'parameters'")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{source.stem}.ipynb"
+    fd, tmp = tempfile.mkstemp(suffix=".ipynb", dir=out_dir, prefix=f".{source.stem}.")
+    os.close(fd)
+    try:
+        try:
+            papermill.execute_notebook(
+                nb,
+                tmp,
+                parameters={**params, "profile": profile},
+                kernel_name="python3",
+                cwd=str(cwd),
+                progress_bar=False,
+            )
+        finally:
+            executed = nbformat.read(tmp, as_version=4) if Path(tmp).stat().st_size else None
+        errors = error_outputs(executed) if executed is not None else ["notebook not written"]
+        if errors:
+            raise RuntimeError(f"{source.name} has error outputs: {errors}")
+        os.replace(tmp, target)
+    except BaseException:
+        failed = out_dir / f"{source.stem}.failed.ipynb"
+        if Path(tmp).exists() and Path(tmp).stat().st_size:
+            os.replace(tmp, failed)
+            print(f"failed notebook kept at {failed}", file=sys.stderr)
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--profile", default="default")
+    ap.add_argument("--out", type=Path, default=ROOT / "book" / "executed")
+    ap.add_argument("--notebooks", type=Path, default=ROOT / "notebooks")
+    ap.add_argument("names", nargs="*", help="notebook stems to run (default: all)")
+    args = ap.parse_args(argv)
+    profile = load_profile(args.profile)
+    sources = sorted(args.notebooks.glob("[0-9]*.py"))
+    if args.names:
+        sources = [s for s in sources if s.stem in args.names]
+        missing = set(args.names) - {s.stem for s in sources}
+        if missing:
+            raise SystemExit(f"no such notebooks: {sorted(missing)}")
+    unknown = set(profile) - {s.stem for s in args.notebooks.glob("[0-9]*.py")}
+    if unknown:
+        raise SystemExit(f"profile {args.profile!r} names unknown notebooks: {sorted(unknown)}")
+    for src in sources:
+        t0 = time.perf_counter()
+        run_notebook(src, args.out, args.profile, profile.get(src.stem) or {})
+        print(
+            f"{src.stem}: ok ({time.perf_counter() - t0:.0f} s, profile {args.profile})", flush=True
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
