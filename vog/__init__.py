@@ -10,16 +10,33 @@ from .checkpoints import atomic_write, load_checkpoint, load_state_dict, save_ch
 from .data import as_dataset, as_loader, dataset_labels
 from .gradients import TARGETS, input_gradients, logits_and_gradients, reduce_channels
 from .metrics import spearman
-from .models import MLP
+from .models import MLP, LeNet, ResNet18
 from .normalize import NORMALIZE_MODES, class_normalize
 from .reference import authors_vog
-from .scoring import LABEL_MODES, VoGResult, compute_vog, pixel_shape_of
+from .sample_major import AUTOCAST_DTYPES, batch_vog, stack_checkpoints
+from .scoring import (
+    LABEL_MODES,
+    SCORING_MODES,
+    VoGResult,
+    compute_vog,
+    load_models,
+    pixel_shape_of,
+    score_loader,
+)
 from .toy import boundary_distance, toy_blobs
 from .training import TrainResult, evaluate, first_last_windows, stage_windows, train_with_vog
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AUTOCAST_DTYPES",
+    "LeNet",
+    "ResNet18",
+    "SCORING_MODES",
+    "batch_vog",
+    "load_models",
+    "score_loader",
+    "stack_checkpoints",
     "LABEL_MODES",
     "MLP",
     "NORMALIZE_MODES",

@@ -8,7 +8,7 @@ from torch import nn
 
 from ._checks import check_choice
 
-__all__ = ["ACTIVATIONS", "MLP"]
+__all__ = ["ACTIVATIONS", "MLP", "LeNet", "ResNet18"]
 
 #: Valid values of ``MLP(activation=...)``.
 ACTIVATIONS = ("relu", "tanh", "none")
@@ -54,3 +54,80 @@ class MLP(nn.Module):
 
     def forward(self, x):
         return self.net(x)
+
+
+class LeNet(nn.Module):
+    """LeNet-5 style CNN for 28x28 (MNIST) or 32x32 inputs; logits of shape (N, n_classes).
+
+    Two 5x5 convolutions (6 and 16 maps) with ReLU and max-pooling, then fully
+    connected layers of 120 and 84 units, as used for the paper's MNIST-C benchmark.
+    """
+
+    def __init__(self, in_channels: int = 1, n_classes: int = 10, *, image_size: int = 28) -> None:
+        super().__init__()
+        if image_size not in (28, 32):
+            raise ValueError(f"image_size must be 28 or 32, got {image_size}")
+        pad = 2 if image_size == 28 else 0
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, 6, 5, padding=pad),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(16 * 5 * 5, 120),
+            nn.ReLU(),
+            nn.Linear(120, 84),
+            nn.ReLU(),
+            nn.Linear(84, n_classes),
+        )
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+class _BasicBlock(nn.Module):
+    def __init__(self, cin: int, cout: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or cin != cout:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)
+            )
+
+    def forward(self, x):
+        out = self.bn1(self.conv1(x)).relu()
+        out = self.bn2(self.conv2(out))
+        return (out + self.shortcut(x)).relu()
+
+
+class ResNet18(nn.Module):
+    """ResNet-18 for 32x32 images (CIFAR variant: 3x3 stem, no max-pool); logits (N, n_classes).
+
+    ``width`` scales the channel counts (64, 128, 256, 512 at ``width=64``), so
+    small profiles can run a narrower network of the same depth.
+    """
+
+    def __init__(self, n_classes: int = 10, *, in_channels: int = 3, width: int = 64) -> None:
+        super().__init__()
+        w = int(width)
+        self.stem = nn.Sequential(
+            nn.Conv2d(in_channels, w, 3, 1, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU()
+        )
+        layers, cin = [], w
+        for i, cout in enumerate((w, 2 * w, 4 * w, 8 * w)):
+            stride = 1 if i == 0 else 2
+            layers += [_BasicBlock(cin, cout, stride), _BasicBlock(cout, cout, 1)]
+            cin = cout
+        self.layers = nn.Sequential(*layers)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, n_classes))
+
+    def forward(self, x):
+        return self.head(self.layers(self.stem(x)))

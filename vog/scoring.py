@@ -17,10 +17,19 @@ from .data import as_dataset, as_loader
 from .gradients import TARGETS, frozen_eval, logits_and_gradients
 from .normalize import NORMALIZE_MODES, class_normalize
 
-__all__ = ["LABEL_MODES", "VoGResult", "compute_vog", "pixel_shape_of"]
+__all__ = [
+    "LABEL_MODES",
+    "SCORING_MODES",
+    "VoGResult",
+    "compute_vog",
+    "load_models",
+    "pixel_shape_of",
+]
 
 #: Valid values of the ``labels`` option.
 LABEL_MODES = ("true", "predicted")
+#: Valid values of the ``mode`` option.
+SCORING_MODES = ("streaming", "sample_major")
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,26 @@ def _models(checkpoints: Sequence, model: nn.Module | None, device: torch.device
             )
 
 
+def load_models(
+    checkpoints: Sequence[nn.Module | str | os.PathLike],
+    *,
+    model: nn.Module | None = None,
+    device: torch.device | str = "cpu",
+    channels_last: bool = False,
+) -> list[nn.Module]:
+    """All K checkpoints as modules on ``device``; files are loaded into copies of ``model``."""
+    import copy
+
+    out = []
+    for ckpt in checkpoints:
+        template = copy.deepcopy(model) if isinstance(ckpt, (str, os.PathLike)) else None
+        (m,) = _models([ckpt], template, torch.device(device))
+        if channels_last:
+            m = m.to(memory_format=torch.channels_last)
+        out.append(m)
+    return out
+
+
 def compute_vog(
     checkpoints: Sequence[nn.Module | str | os.PathLike],
     data: Dataset | Sequence,
@@ -103,6 +132,10 @@ def compute_vog(
     device: torch.device | str | None = None,
     num_workers: int = 0,
     progress: bool = False,
+    mode: str = "streaming",
+    vectorize: bool = False,
+    autocast: str | None = None,
+    channels_last: bool = False,
 ) -> VoGResult:
     """VoG of every example of ``data`` over ``checkpoints`` (paper Eq. 1-4 and Sec. 2).
 
@@ -128,6 +161,15 @@ def compute_vog(
     batch_size, device, num_workers, progress
         Batching, where to compute (default: CUDA if available), DataLoader
         workers and a tqdm progress bar.
+    mode : {"streaming", "sample_major"}, keyword-only
+        ``"streaming"`` (default): one checkpoint in memory at a time, per-pixel
+        running state for every example, O(N * P) memory. ``"sample_major"``:
+        all K checkpoints in memory, each batch reduced to one VoG per example
+        at once, O(N) memory (see :mod:`vog.sample_major`).
+    vectorize, autocast, channels_last
+        ``"sample_major"`` only: run the K checkpoints in one ``vmap`` call;
+        ``torch.autocast`` dtype (``"bfloat16"`` or ``"float16"``); channels-last
+        memory format for the models and inputs.
 
     Returns
     -------
@@ -136,6 +178,9 @@ def compute_vog(
     check_choice("labels", labels, LABEL_MODES)
     check_choice("target", target, TARGETS)
     check_choice("normalize", normalize, NORMALIZE_MODES)
+    check_choice("mode", mode, SCORING_MODES)
+    if mode == "streaming" and (vectorize or autocast or channels_last):
+        raise ValueError("vectorize, autocast and channels_last need mode='sample_major'")
     checkpoints = list(checkpoints)
     if len(checkpoints) < 2:
         raise ValueError(f"VoG needs at least 2 checkpoints, got {len(checkpoints)}")
@@ -147,6 +192,26 @@ def compute_vog(
     loader = as_loader(
         dataset, batch_size=batch_size, num_workers=num_workers, pin_memory=device.type == "cuda"
     )
+    if mode == "sample_major":
+        models = load_models(checkpoints, model=model, device=device, channels_last=channels_last)
+        raw, true_labels, predictions, scored = score_loader(
+            models,
+            loader,
+            labels=labels,
+            target=target,
+            channel_mean=channel_mean,
+            vectorize=vectorize,
+            autocast=autocast,
+            channels_last=channels_last,
+            progress=progress,
+        )
+        return VoGResult(
+            raw=raw,
+            normalized=class_normalize(raw, scored, mode=normalize),
+            labels=true_labels,
+            predictions=predictions,
+            scored_labels=scored,
+        )
     # with predicted labels the last checkpoint goes first: its predictions are the labels
     order = list(range(len(checkpoints)))
     if labels == "predicted":
@@ -198,3 +263,47 @@ def compute_vog(
         predictions=predictions,
         scored_labels=scored.clone(),
     )
+
+
+def score_loader(
+    models: Sequence[nn.Module],
+    loader,
+    *,
+    labels: str = "true",
+    target: str = "logit",
+    channel_mean: bool = True,
+    vectorize: bool = False,
+    autocast: str | None = None,
+    channels_last: bool = False,
+    progress: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Sample-major scores of every example a loader yields, in its order.
+
+    Returns raw VoG (float64), true labels, last-checkpoint predictions and
+    the labels differentiated, each of shape (N,) on the CPU.
+    """
+    from .sample_major import batch_vog, stack_checkpoints
+
+    check_choice("labels", labels, LABEL_MODES)
+    device = next(models[0].parameters()).device
+    runner = stack_checkpoints(models) if vectorize else models
+    parts: list[tuple[torch.Tensor, ...]] = []
+    batches = loader
+    if progress:
+        from tqdm.auto import tqdm
+
+        batches = tqdm(loader, desc="VoG", unit="batch")
+    for x, y in batches:
+        x = x.to(device, non_blocking=True)
+        if channels_last and x.dim() == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
+        y = torch.as_tensor(y).long()
+        chosen = y.to(device) if labels == "true" else (lambda z: z.argmax(dim=1))
+        vog, logits, used = batch_vog(
+            runner, x, chosen, target=target, channel_mean=channel_mean, autocast=autocast
+        )
+        parts.append((vog.cpu(), y, logits.argmax(1).cpu(), used.cpu()))
+    if not parts:
+        raise ValueError("data is empty")
+    raw, true_labels, predictions, scored = (torch.cat(t) for t in zip(*parts, strict=True))
+    return raw, true_labels, predictions, scored

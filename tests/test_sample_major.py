@@ -1,0 +1,74 @@
+import pytest
+import torch
+
+import vog
+
+
+@pytest.fixture(scope="module")
+def setup():
+    torch.manual_seed(0)
+    models = []
+    for _ in range(4):
+        m = vog.ResNet18(5, width=4)
+        # BatchNorm running statistics away from their initial values
+        m.train()
+        with torch.no_grad():
+            m(torch.randn(32, 3, 16, 16))
+        models.append(m.eval())
+    x = torch.randn(23, 3, 16, 16)
+    y = torch.randint(0, 5, (23,))
+    return models, x, y
+
+
+def test_sample_major_equals_streaming(setup):
+    models, x, y = setup
+    a = vog.compute_vog(models, (x, y), batch_size=7, device="cpu")
+    b = vog.compute_vog(models, (x, y), batch_size=5, device="cpu", mode="sample_major")
+    torch.testing.assert_close(b.raw, a.raw, rtol=1e-6, atol=1e-10)
+    torch.testing.assert_close(b.normalized, a.normalized, rtol=1e-5, atol=1e-7)
+    assert torch.equal(a.predictions, b.predictions)
+
+
+def test_vectorized_equals_loop(setup):
+    models, x, y = setup
+    loop = vog.compute_vog(models, (x, y), device="cpu", mode="sample_major")
+    vec = vog.compute_vog(models, (x, y), device="cpu", mode="sample_major", vectorize=True)
+    torch.testing.assert_close(vec.raw, loop.raw, rtol=1e-5, atol=1e-9)
+    pred = vog.compute_vog(models, (x, y), device="cpu", mode="sample_major", labels="predicted")
+    pred_vec = vog.compute_vog(
+        models, (x, y), device="cpu", mode="sample_major", labels="predicted", vectorize=True
+    )
+    torch.testing.assert_close(pred_vec.raw, pred.raw, rtol=1e-5, atol=1e-9)
+    stream = vog.compute_vog(models, (x, y), device="cpu", labels="predicted")
+    torch.testing.assert_close(pred.raw, stream.raw, rtol=1e-6, atol=1e-10)
+    assert torch.equal(pred.scored_labels, models[-1](x).argmax(1))
+
+
+def test_batch_vog_matches_stored_gradients(setup):
+    models, x, y = setup
+    vog_b, logits, used = vog.batch_vog(models, x, y, channel_mean=False)
+    grads = torch.stack([vog.input_gradients(m, x, y) for m in models])
+    torch.testing.assert_close(vog_b, vog.vog_from_gradients(grads), rtol=1e-6, atol=1e-10)
+    torch.testing.assert_close(logits, models[-1](x))
+
+
+def test_channels_last_and_bfloat16(setup):
+    models, x, y = setup
+    ref = vog.compute_vog(models, (x, y), device="cpu", mode="sample_major")
+    cl = vog.compute_vog(models, (x, y), device="cpu", mode="sample_major", channels_last=True)
+    torch.testing.assert_close(cl.raw, ref.raw, rtol=1e-4, atol=1e-8)
+    bf = vog.compute_vog(models, (x, y), device="cpu", mode="sample_major", autocast="bfloat16")
+    rho, _ = vog.spearman(bf.raw, ref.raw)
+    assert rho > 0.9  # reduced precision changes scores but not the ranking
+
+
+def test_options_checked(setup):
+    models, x, y = setup
+    with pytest.raises(ValueError, match="'streaming', 'sample_major'"):
+        vog.compute_vog(models, (x, y), mode="fast")
+    with pytest.raises(ValueError, match="need mode='sample_major'"):
+        vog.compute_vog(models, (x, y), vectorize=True)
+    with pytest.raises(ValueError, match="'bfloat16', 'float16'"):
+        vog.compute_vog(models, (x, y), mode="sample_major", autocast="fp8")
+    with pytest.raises(ValueError, match="at least 2 checkpoints"):
+        vog.batch_vog(models[:1], x, y)
