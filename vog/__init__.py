@@ -23,12 +23,17 @@ from .scoring import (
     pixel_shape_of,
     score_loader,
 )
+from .sharded import merge_shards, read_scores, score_to_shards, write_scores
 from .toy import boundary_distance, toy_blobs
 from .training import TrainResult, evaluate, first_last_windows, stage_windows, train_with_vog
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "merge_shards",
+    "read_scores",
+    "score_to_shards",
+    "write_scores",
     "AUTOCAST_DTYPES",
     "LeNet",
     "ResNet18",
