@@ -50,14 +50,32 @@ def as_loader(
     """A :class:`DataLoader` over :func:`as_dataset` (``data``); unshuffled by default."""
     if int(batch_size) < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    ds = as_dataset(data)
+    if isinstance(ds, TensorDataset) and not shuffle and num_workers == 0:
+        return TensorBatches(ds, int(batch_size))
     return DataLoader(
-        as_dataset(data),
+        ds,
         batch_size=int(batch_size),
         shuffle=shuffle,
         generator=generator,
         num_workers=num_workers,
         pin_memory=pin_memory,
     )
+
+
+class TensorBatches:
+    """Unshuffled batches of a TensorDataset by slicing (no per-item indexing or collation)."""
+
+    def __init__(self, dataset: TensorDataset, batch_size: int) -> None:
+        self.dataset, self.batch_size = dataset, batch_size
+
+    def __len__(self) -> int:
+        return -(-len(self.dataset) // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.dataset)
+        for start in range(0, n, self.batch_size):
+            yield tuple(t[start : start + self.batch_size] for t in self.dataset.tensors)
 
 
 def dataset_labels(data: Dataset | Sequence) -> torch.Tensor:

@@ -1,0 +1,297 @@
+"""Speed and memory of VoG scoring, as ratios measured in one run.
+
+    python benchmarks/bench_scoring.py                      # CPU, all models
+    python benchmarks/bench_scoring.py --device cuda        # on a GPU
+    python benchmarks/bench_scoring.py --quick --json out.json
+
+Every method scores the same N examples over the same K checkpoints (randomly
+initialised models of the named architecture: speed and memory do not depend
+on the weights). Each method runs in its own fresh process so its peak memory
+(``ru_maxrss`` on the CPU, ``torch.cuda.max_memory_allocated`` on a GPU) is
+its own; the peak of a process that only sets up models and data is
+subtracted. Methods:
+
+- ``forward``: K forward passes without gradients (the floor; a gradient needs
+  about 2 forwards' work).
+- ``streaming``: :func:`vog.compute_vog`, checkpoint-major, per-pixel state.
+- ``sample_major``: :func:`vog.compute_vog` ``mode="sample_major"``: O(N) memory.
+- ``sample_major_vmap``: the same with ``vectorize=True``.
+- ``store_all``: keep all K x N gradient maps, then the variance.
+- ``per_sample``: one example at a time (batch size 1), all maps kept.
+- ``captum``: Captum ``Saliency(abs=False)`` per checkpoint, all maps kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+import vog
+
+METHODS = (
+    "forward",
+    "streaming",
+    "sample_major",
+    "sample_major_vmap",
+    "store_all",
+    "per_sample",
+    "captum",
+)
+#: (N, K, batch size) per model, full and --quick
+SIZES = {
+    "mlp": ((20000, 8, 500), (4000, 4, 500)),
+    "lenet": ((8000, 8, 250), (1000, 4, 250)),
+    "resnet18": ((256, 4, 64), (64, 3, 32)),
+}
+
+
+def build(model: str, n: int, k: int, seed: int = 0):
+    """K checkpoints of one architecture and N random examples."""
+    torch.manual_seed(seed)
+    if model == "mlp":
+        make, shape, classes = (lambda: vog.MLP(784, (256, 128), 10)), (1, 28, 28), 10
+    elif model == "lenet":
+        make, shape, classes = (lambda: vog.LeNet(1, 10)), (1, 28, 28), 10
+    elif model == "resnet18":
+        make, shape, classes = (lambda: vog.ResNet18(10)), (3, 32, 32), 10
+    else:
+        raise ValueError(f"unknown model {model!r}; choose one of {sorted(SIZES)}")
+    ckpts = [make().eval() for _ in range(k)]
+    x = torch.randn(n, *shape)
+    y = torch.randint(0, classes, (n,))
+    return ckpts, x, y
+
+
+def _store_all(grads_per_ckpt):
+    return vog.vog_from_gradients(torch.stack(grads_per_ckpt))
+
+
+def run_method(method: str, ckpts, x, y, batch_size: int, device: str) -> torch.Tensor | None:
+    dev = torch.device(device)
+    data = (x, y)
+    if method == "setup":
+        return None
+    if method == "forward":
+        with torch.no_grad():
+            for m in ckpts:
+                m.to(dev)
+                for xb in x.split(batch_size):
+                    m(xb.to(dev))
+        return None
+    if method == "streaming":
+        return vog.compute_vog(ckpts, data, batch_size=batch_size, device=dev).raw
+    if method == "sample_major":
+        return vog.compute_vog(
+            ckpts, data, batch_size=batch_size, device=dev, mode="sample_major"
+        ).raw
+    if method == "sample_major_vmap":
+        return vog.compute_vog(
+            ckpts, data, batch_size=batch_size, device=dev, mode="sample_major", vectorize=True
+        ).raw
+    if method == "store_all":
+        grads = []
+        for m in ckpts:
+            m.to(dev)
+            grads.append(
+                torch.cat(
+                    [
+                        vog.input_gradients(m, xb.to(dev), yb.to(dev)).mean(1).cpu()
+                        for xb, yb in zip(x.split(batch_size), y.split(batch_size), strict=True)
+                    ]
+                )
+            )
+        return _store_all(grads)
+    if method == "per_sample":
+        grads = []
+        for m in ckpts:
+            m.to(dev)
+            grads.append(
+                torch.cat(
+                    [
+                        vog.input_gradients(m, x[i : i + 1].to(dev), y[i : i + 1].to(dev))
+                        .mean(1)
+                        .cpu()
+                        for i in range(len(x))
+                    ]
+                )
+            )
+        return _store_all(grads)
+    if method == "captum":
+        from captum.attr import Saliency
+
+        grads = []
+        for m in ckpts:
+            m.to(dev).eval()
+            sal = Saliency(m)
+            grads.append(
+                torch.cat(
+                    [
+                        sal.attribute(xb.to(dev), target=yb.to(dev), abs=False).mean(1).cpu()
+                        for xb, yb in zip(x.split(batch_size), y.split(batch_size), strict=True)
+                    ]
+                )
+            )
+        return _store_all(grads)
+    raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
+
+
+def worker(args) -> None:
+    torch.set_num_threads(args.threads) if args.threads else None
+    ckpts, x, y = build(args.model, args.n, args.k)
+    dev = torch.device(args.device)
+    # warm-up: one small batch through every code path the method uses
+    run_method(
+        "forward" if args.method in ("setup", "forward") else args.method,
+        ckpts,
+        x[: min(len(x), 2 * args.batch_size)] if args.method != "per_sample" else x[:2],
+        y[: min(len(x), 2 * args.batch_size)] if args.method != "per_sample" else y[:2],
+        args.batch_size,
+        args.device,
+    )
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+    t0 = time.perf_counter()
+    scores = run_method(args.method, ckpts, x, y, args.batch_size, args.device)
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+    seconds = time.perf_counter() - t0
+    out = {
+        "seconds": seconds,
+        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cuda_peak_mb": torch.cuda.max_memory_allocated() / 2**20 if dev.type == "cuda" else None,
+    }
+    if scores is not None:
+        torch.save(scores, args.scores)
+    Path(args.result).write_text(json.dumps(out))
+
+
+def measure(model, method, n, k, batch_size, device, threads, tmp: Path) -> dict | None:
+    res, sc = tmp / f"{model}-{method}.json", tmp / f"{model}-{method}.pt"
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        method,
+        "--model",
+        model,
+        "--n",
+        str(n),
+        "--k",
+        str(k),
+        "--batch-size",
+        str(batch_size),
+        "--device",
+        device,
+        "--result",
+        str(res),
+        "--scores",
+        str(sc),
+        "--threads",
+        str(threads or 0),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        if method == "captum" and "No module named 'captum'" in proc.stderr:
+            return None
+        raise RuntimeError(f"{model}/{method} failed:\n{proc.stderr[-3000:]}")
+    out = json.loads(res.read_text())
+    out["scores"] = torch.load(sc, weights_only=True) if sc.exists() else None
+    return out
+
+
+def benchmark(models, *, device="cpu", quick=False, threads=None, methods=METHODS) -> dict:
+    """Run every method for every model; return timings, memory and ratios."""
+    results = {"device": device_name(device), "torch": torch.__version__, "models": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        for model in models:
+            n, k, bs = SIZES[model][1 if quick else 0]
+            base = measure(model, "setup", n, k, bs, device, threads, Path(tmp))
+            rows = {}
+            for method in methods:
+                m = measure(model, method, n, k, bs, device, threads, Path(tmp))
+                if m is None:
+                    continue
+                mem = (
+                    m["cuda_peak_mb"]
+                    if m["cuda_peak_mb"] is not None
+                    else max(m["maxrss_mb"] - base["maxrss_mb"], 0.0)
+                )
+                rows[method] = {"seconds": m["seconds"], "peak_mb": mem, "scores": m["scores"]}
+            ref = rows["streaming"]["scores"]
+            for r in rows.values():
+                s = r.pop("scores")
+                r["max_abs_diff"] = None if s is None else float((s - ref).abs().max())
+            results["models"][model] = {"n": n, "k": k, "batch_size": bs, "methods": rows}
+    return results
+
+
+def ratios(model_result: dict) -> dict:
+    """The ratios the targets are stated in (all measured in this run)."""
+    r = model_result["methods"]
+    ours = r["sample_major"]
+    out = {
+        "ours / forward (time)": ours["seconds"] / r["forward"]["seconds"],
+        "store_all / ours (time)": r["store_all"]["seconds"] / ours["seconds"],
+        "store_all / ours (peak memory)": r["store_all"]["peak_mb"] / max(ours["peak_mb"], 1e-3),
+        "per_sample / ours (time)": r["per_sample"]["seconds"] / ours["seconds"],
+        "streaming / ours (time)": r["streaming"]["seconds"] / ours["seconds"],
+        "vmap / loop (time)": r["sample_major_vmap"]["seconds"] / ours["seconds"],
+    }
+    if "captum" in r:
+        out["captum / ours (time)"] = r["captum"]["seconds"] / ours["seconds"]
+    return out
+
+
+def device_name(device: str) -> str:
+    if device.startswith("cuda"):
+        return torch.cuda.get_device_name(torch.device(device))
+    return f"CPU: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--models", nargs="+", default=list(SIZES), choices=list(SIZES))
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--quick", action="store_true", help="small sizes (seconds, for docs/CI)")
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    # worker mode (internal)
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    for name in ("--model", "--result", "--scores"):
+        ap.add_argument(name, help=argparse.SUPPRESS)
+    for name in ("--n", "--k", "--batch-size"):
+        ap.add_argument(name, type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        args.method = args.worker
+        worker(args)
+        return 0
+    res = benchmark(args.models, device=args.device, quick=args.quick, threads=args.threads)
+    print(f"device: {res['device']}  torch {res['torch']}")
+    for model, mr in res["models"].items():
+        print(f"\n{model}: N={mr['n']} K={mr['k']} batch={mr['batch_size']}")
+        print(f"  {'method':<18} {'seconds':>9} {'peak MB':>9} {'max |diff|':>11}")
+        for method, r in mr["methods"].items():
+            diff = "-" if r["max_abs_diff"] is None else f"{r['max_abs_diff']:.1e}"
+            print(f"  {method:<18} {r['seconds']:>9.3f} {r['peak_mb']:>9.1f} {diff:>11}")
+        for name, value in ratios(mr).items():
+            print(f"  {name:<32} {value:6.2f}x")
+    if args.json:
+        vog.atomic_write(args.json, lambda p: p.write_text(json.dumps(res, indent=1)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
