@@ -32,12 +32,12 @@ book: notebooks
 	@echo "book: $(CURDIR)/_build/html/index.html"
 
 lint: env
-	$(VENV)/bin/ruff check vog tests scripts notebooks
-	$(VENV)/bin/ruff format --check vog tests scripts notebooks
+	$(VENV)/bin/ruff check vog tests scripts notebooks benchmarks
+	$(VENV)/bin/ruff format --check vog tests scripts notebooks benchmarks
 
 format: env
-	$(VENV)/bin/ruff format vog tests scripts notebooks
-	$(VENV)/bin/ruff check --fix vog tests scripts notebooks
+	$(VENV)/bin/ruff format vog tests scripts notebooks benchmarks
+	$(VENV)/bin/ruff check --fix vog tests scripts notebooks benchmarks
 
 test: install lint
 	VOG_EXPECT_INSTALLED=1 $(VENV)/bin/pytest -m "not gpu"

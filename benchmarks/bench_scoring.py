@@ -232,6 +232,7 @@ def benchmark(models, *, device="cpu", quick=False, threads=None, methods=METHOD
                 s = r.pop("scores")
                 r["max_abs_diff"] = None if s is None else float((s - ref).abs().max())
             results["models"][model] = {"n": n, "k": k, "batch_size": bs, "methods": rows}
+            results["models"][model]["ratios"] = ratios(results["models"][model])
     return results
 
 
@@ -286,7 +287,7 @@ def main(argv=None) -> int:
         for method, r in mr["methods"].items():
             diff = "-" if r["max_abs_diff"] is None else f"{r['max_abs_diff']:.1e}"
             print(f"  {method:<18} {r['seconds']:>9.3f} {r['peak_mb']:>9.1f} {diff:>11}")
-        for name, value in ratios(mr).items():
+        for name, value in mr["ratios"].items():
             print(f"  {name:<32} {value:6.2f}x")
     if args.json:
         vog.atomic_write(args.json, lambda p: p.write_text(json.dumps(res, indent=1)))

@@ -72,3 +72,14 @@ def test_options_checked(setup):
         vog.compute_vog(models, (x, y), mode="sample_major", autocast="fp8")
     with pytest.raises(ValueError, match="at least 2 checkpoints"):
         vog.batch_vog(models[:1], x, y)
+
+
+def test_nan_gradients_rejected():
+    models = [torch.nn.Linear(3, 2) for _ in range(3)]
+    with torch.no_grad():
+        models[1].weight[0, 0] = float("nan")
+    x, y = torch.randn(4, 3), torch.zeros(4, dtype=torch.long)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        vog.batch_vog(models, x, y)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        vog.compute_vog(models, (x, y), device="cpu")

@@ -43,8 +43,13 @@ def test_shards_merge_equals_compute_vog(project):
     tmp, pkg, ckpts = project
     ref = vog.compute_vog(ckpts, pkg.make_data(), model=pkg.make_model(), device="cpu")
     paths = vog.score_to_shards(
-        ckpts, pkg.make_data(), tmp / "work", model=pkg.make_model(), shard_size=10,
-        batch_size=4, device="cpu",
+        ckpts,
+        pkg.make_data(),
+        tmp / "work",
+        model=pkg.make_model(),
+        shard_size=10,
+        batch_size=4,
+        device="cpu",
     )
     assert len(paths) == 5
     res = vog.merge_shards(tmp / "work")
@@ -93,15 +98,35 @@ def _env(tmp):
 def test_cli_score(project):
     tmp, pkg, ckpts = project
     out = tmp / "cli.csv"
-    cmd = [sys.executable, "-m", "vog", "score", "--model", "userpkg:make_model", "--data",
-           "userpkg:make_data", "--checkpoints", *map(str, ckpts), "--out", str(out),
-           "--device", "cpu", "--batch-size", "16"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "vog",
+        "score",
+        "--model",
+        "userpkg:make_model",
+        "--data",
+        "userpkg:make_data",
+        "--checkpoints",
+        *map(str, ckpts),
+        "--out",
+        str(out),
+        "--device",
+        "cpu",
+        "--batch-size",
+        "16",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(tmp), cwd=tmp)
     assert proc.returncode == 0, proc.stderr
     ref = vog.compute_vog(ckpts, pkg.make_data(), model=pkg.make_model(), device="cpu")
     torch.testing.assert_close(vog.read_scores(out).raw, ref.raw, rtol=1e-6, atol=1e-10)
-    bad = subprocess.run(cmd[:5] + ["nosuchmodule:f"] + cmd[6:], capture_output=True, text=True,
-                         env=_env(tmp), cwd=tmp)
+    bad = subprocess.run(
+        cmd[:5] + ["nosuchmodule:f"] + cmd[6:],
+        capture_output=True,
+        text=True,
+        env=_env(tmp),
+        cwd=tmp,
+    )
     assert bad.returncode != 0 and "cannot import 'nosuchmodule:f'" in bad.stderr
 
 
@@ -109,10 +134,31 @@ def test_torchrun_two_processes_gloo(project):
     """The distributed path: 2 ranks on CPU with gloo, padded samples de-duplicated."""
     tmp, pkg, ckpts = project
     out = tmp / "dist.parquet"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-           "-m", "vog", "score", "--model", "userpkg:make_model", "--data", "userpkg:make_data",
-           "--checkpoints", *map(str, ckpts), "--out", str(out), "--device", "cpu",
-           "--shard-size", "7", "--batch-size", "5"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc-per-node",
+        "2",
+        "-m",
+        "vog",
+        "score",
+        "--model",
+        "userpkg:make_model",
+        "--data",
+        "userpkg:make_data",
+        "--checkpoints",
+        *map(str, ckpts),
+        "--out",
+        str(out),
+        "--device",
+        "cpu",
+        "--shard-size",
+        "7",
+        "--batch-size",
+        "5",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(tmp), cwd=tmp, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     shards = sorted((tmp / "dist.parquet.shards").glob("shard-w2-*.pt"))

@@ -165,7 +165,7 @@ def compute_vog(
         ``"streaming"`` (default): one checkpoint in memory at a time, per-pixel
         running state for every example, O(N * P) memory. ``"sample_major"``:
         all K checkpoints in memory, each batch reduced to one VoG per example
-        at once, O(N) memory (see :mod:`vog.sample_major`).
+        at once, O(N) memory (see :func:`vog.batch_vog`).
     vectorize, autocast, channels_last
         ``"sample_major"`` only: run the K checkpoints in one ``vmap`` call;
         ``torch.autocast`` dtype (``"bfloat16"`` or ``"float16"``); channels-last
