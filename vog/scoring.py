@@ -56,6 +56,17 @@ class VoGResult:
     predictions: torch.Tensor
     scored_labels: torch.Tensor
 
+    @classmethod
+    def from_raw(cls, raw, labels, predictions, scored_labels, *, normalize: str = "zscore"):
+        """Build a result from raw scores, class-normalising within ``scored_labels``."""
+        return cls(
+            raw=raw,
+            normalized=class_normalize(raw, scored_labels, mode=normalize),
+            labels=labels,
+            predictions=predictions,
+            scored_labels=scored_labels,
+        )
+
     def to_frame(self):
         """A pandas DataFrame with one row per example, indexed by example index."""
         import pandas as pd
@@ -205,13 +216,7 @@ def compute_vog(
             channels_last=channels_last,
             progress=progress,
         )
-        return VoGResult(
-            raw=raw,
-            normalized=class_normalize(raw, scored, mode=normalize),
-            labels=true_labels,
-            predictions=predictions,
-            scored_labels=scored,
-        )
+        return VoGResult.from_raw(raw, true_labels, predictions, scored, normalize=normalize)
     # with predicted labels the last checkpoint goes first: its predictions are the labels
     order = list(range(len(checkpoints)))
     if labels == "predicted":
@@ -256,13 +261,7 @@ def compute_vog(
     assert acc is not None
     raw = acc.compute().cpu()
     scored = true_labels if labels == "true" else predictions
-    return VoGResult(
-        raw=raw,
-        normalized=class_normalize(raw, scored, mode=normalize),
-        labels=true_labels,
-        predictions=predictions,
-        scored_labels=scored.clone(),
-    )
+    return VoGResult.from_raw(raw, true_labels, predictions, scored.clone(), normalize=normalize)
 
 
 def score_loader(

@@ -27,7 +27,6 @@ from torch.utils.data import Dataset, DistributedSampler, Subset
 from ._checks import check_choice
 from .checkpoints import atomic_write
 from .data import as_dataset, as_loader
-from .normalize import class_normalize
 from .scoring import LABEL_MODES, VoGResult, load_models, score_loader
 
 __all__ = ["score_to_shards", "merge_shards", "write_scores", "read_scores"]
@@ -204,13 +203,12 @@ def merge_shards(out_dir: str | os.PathLike, *, normalize: str = "zscore") -> Vo
             f"{missing.numel()} of {n} examples have no score yet (first: {missing[:5].tolist()}); "
             "rerun score_to_shards to finish"
         )
-    raw = merged["vog"]
-    return VoGResult(
-        raw=raw,
-        normalized=class_normalize(raw, merged["scored_label"], mode=normalize),
-        labels=merged["label"],
-        predictions=merged["prediction"],
-        scored_labels=merged["scored_label"],
+    return VoGResult.from_raw(
+        merged["vog"],
+        merged["label"],
+        merged["prediction"],
+        merged["scored_label"],
+        normalize=normalize,
     )
 
 
