@@ -16,6 +16,8 @@ subtracted. Methods:
 - ``streaming``: :func:`vog.compute_vog`, checkpoint-major, per-pixel state.
 - ``sample_major``: :func:`vog.compute_vog` ``mode="sample_major"``: O(N) memory.
 - ``sample_major_vmap``: the same with ``vectorize=True``.
+- ``sample_major_bf16``: the same under bfloat16 autocast; its scores differ,
+  so the Spearman correlation with the float32 scores is reported.
 - ``store_all``: keep all K x N gradient maps, then the variance.
 - ``per_sample``: one example at a time (batch size 1), all maps kept.
 - ``captum``: Captum ``Saliency(abs=False)`` per checkpoint, all maps kept.
@@ -42,6 +44,7 @@ METHODS = (
     "streaming",
     "sample_major",
     "sample_major_vmap",
+    "sample_major_bf16",
     "store_all",
     "per_sample",
     "captum",
@@ -96,6 +99,10 @@ def run_method(method: str, ckpts, x, y, batch_size: int, device: str) -> torch.
     if method == "sample_major_vmap":
         return vog.compute_vog(
             ckpts, data, batch_size=batch_size, device=dev, mode="sample_major", vectorize=True
+        ).raw
+    if method == "sample_major_bf16":
+        return vog.compute_vog(
+            ckpts, data, batch_size=batch_size, device=dev, mode="sample_major", autocast="bfloat16"
         ).raw
     if method == "store_all":
         grads = []
@@ -231,6 +238,7 @@ def benchmark(models, *, device="cpu", quick=False, threads=None, methods=METHOD
             for r in rows.values():
                 s = r.pop("scores")
                 r["max_abs_diff"] = None if s is None else float((s - ref).abs().max())
+                r["spearman_vs_fp32"] = None if s is None else vog.spearman(s, ref)[0]
             results["models"][model] = {"n": n, "k": k, "batch_size": bs, "methods": rows}
             results["models"][model]["ratios"] = ratios(results["models"][model])
     return results

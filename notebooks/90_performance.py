@@ -79,11 +79,22 @@ rows = [
     for meth, vals in r["methods"].items()
 ]
 table = pd.DataFrame(rows).set_index(["model", "method"])
-table.style.format({"seconds": "{:.3f}", "peak_mb": "{:.1f}", "max_abs_diff": "{:.1e}"}, na_rep="-")
+table.style.format(
+    {
+        "seconds": "{:.3f}",
+        "peak_mb": "{:.1f}",
+        "max_abs_diff": "{:.1e}",
+        "spearman_vs_fp32": "{:.4f}",
+    },
+    na_rep="-",
+)
 
 # %% [markdown]
 # `max_abs_diff` is the largest absolute difference of a method's scores from
-# the streaming scores: every method computes the same VoG.
+# the streaming (float32 gradients, float64 statistics) scores: every
+# full-precision method computes the same VoG. Under bfloat16 autocast the
+# scores change; `spearman_vs_fp32` says how much of the *ranking* survives
+# (the checkpoints here are randomly initialised, not trained).
 #
 # ## Ratios
 
@@ -108,8 +119,11 @@ worst_forward = float(ratios.loc["ours / forward (time)"].max())
 best_memory = float(ratios.loc["store_all / ours (peak memory)"].max())
 glue("perf_worst_forward", worst_forward, display=False)
 glue("perf_best_memory", best_memory, display=False)
-# the scores of every method agree (a correctness check, not a speed claim)
-max_diff = table["max_abs_diff"].dropna().max()
+# the scores of every full-precision method agree (a correctness check, not a speed claim)
+exact = table.drop(index="sample_major_bf16", level="method", errors="ignore")
+max_diff = exact["max_abs_diff"].dropna().max()
+bf16_rank = table.xs("sample_major_bf16", level="method")["spearman_vs_fp32"].min()
+glue("perf_bf16_rank", bf16_rank, display=False)
 assert max_diff < 1e-6, f"methods disagree: max |diff| = {max_diff}"
 
 # %% [markdown]
@@ -123,5 +137,7 @@ assert max_diff < 1e-6, f"methods disagree: max |diff| = {max_diff}"
 #   times the peak memory of sample-major scoring at these sizes; the gap
 #   grows with N x K x pixels, since sample-major keeps one number per example
 #   (target: 10x at large N, where stored maps dominate).
+# - bfloat16 autocast keeps the ranking to a Spearman correlation of at least
+#   {glue:text}`perf_bf16_rank:.3f` with the float32 scores.
 # - Small CPU runs are noisy; the full sizes (`quick = False`) and a GPU
 #   (`device = "cuda"`) give the figures to quote.
