@@ -160,8 +160,8 @@ corr.style.format({"spearman_rho": "{:.3f}", "p_value": "{:.1e}"})
 # %%
 rho_all, p_all = corr.loc[("train", "all")]
 rho_test, p_test = corr.loc[("test", "all")]
-glue("toy_rho_all", rho_all, display=False)
-glue("toy_rho_test", rho_test, display=False)
+glue("toy_rho_all", float(rho_all), display=False)
+glue("toy_rho_test", float(rho_test), display=False)
 
 # %% tags=["remove-cell"]
 # Paper claim (Sec. 2.1): higher VoG for points closer to the learned boundary.

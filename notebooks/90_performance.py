@@ -123,7 +123,7 @@ glue("perf_best_memory", best_memory, display=False)
 exact = table.drop(index="sample_major_bf16", level="method", errors="ignore")
 max_diff = exact["max_abs_diff"].dropna().max()
 bf16_rank = table.xs("sample_major_bf16", level="method")["spearman_vs_fp32"].min()
-glue("perf_bf16_rank", bf16_rank, display=False)
+glue("perf_bf16_rank", float(bf16_rank), display=False)
 assert max_diff < 1e-6, f"methods disagree: max |diff| = {max_diff}"
 
 # %% [markdown]
