@@ -74,13 +74,24 @@ def build(model: str, n: int, k: int, seed: int = 0):
     return ckpts, x, y
 
 
-def _store_all(grads_per_ckpt):
-    return vog.vog_from_gradients(torch.stack(grads_per_ckpt))
+def _store_all(ckpts, batches, dev, gradient) -> torch.Tensor:
+    """Baseline: keep every channel-averaged gradient map, then the variance over checkpoints."""
+    maps = []
+    for m in ckpts:
+        m.to(dev).eval()
+        maps.append(
+            torch.cat([gradient(m, xb.to(dev), yb.to(dev)).mean(1).cpu() for xb, yb in batches])
+        )
+    return vog.vog_from_gradients(torch.stack(maps))
 
 
 def run_method(method: str, ckpts, x, y, batch_size: int, device: str) -> torch.Tensor | None:
     dev = torch.device(device)
     data = (x, y)
+
+    def batches(size):
+        return list(zip(x.split(size), y.split(size), strict=True))
+
     if method == "setup":
         return None
     if method == "forward":
@@ -105,49 +116,16 @@ def run_method(method: str, ckpts, x, y, batch_size: int, device: str) -> torch.
             ckpts, data, batch_size=batch_size, device=dev, mode="sample_major", autocast="bfloat16"
         ).raw
     if method == "store_all":
-        grads = []
-        for m in ckpts:
-            m.to(dev)
-            grads.append(
-                torch.cat(
-                    [
-                        vog.input_gradients(m, xb.to(dev), yb.to(dev)).mean(1).cpu()
-                        for xb, yb in zip(x.split(batch_size), y.split(batch_size), strict=True)
-                    ]
-                )
-            )
-        return _store_all(grads)
+        return _store_all(ckpts, batches(batch_size), dev, vog.input_gradients)
     if method == "per_sample":
-        grads = []
-        for m in ckpts:
-            m.to(dev)
-            grads.append(
-                torch.cat(
-                    [
-                        vog.input_gradients(m, x[i : i + 1].to(dev), y[i : i + 1].to(dev))
-                        .mean(1)
-                        .cpu()
-                        for i in range(len(x))
-                    ]
-                )
-            )
-        return _store_all(grads)
+        return _store_all(ckpts, batches(1), dev, vog.input_gradients)
     if method == "captum":
         from captum.attr import Saliency
 
-        grads = []
-        for m in ckpts:
-            m.to(dev).eval()
-            sal = Saliency(m)
-            grads.append(
-                torch.cat(
-                    [
-                        sal.attribute(xb.to(dev), target=yb.to(dev), abs=False).mean(1).cpu()
-                        for xb, yb in zip(x.split(batch_size), y.split(batch_size), strict=True)
-                    ]
-                )
-            )
-        return _store_all(grads)
+        def saliency(m, xb, yb):
+            return Saliency(m).attribute(xb, target=yb, abs=False)
+
+        return _store_all(ckpts, batches(batch_size), dev, saliency)
     raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
 
 

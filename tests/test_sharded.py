@@ -95,16 +95,12 @@ def _env(tmp):
     return env
 
 
-def test_cli_score(project):
-    tmp, pkg, ckpts = project
-    out = tmp / "cli.csv"
-    cmd = [
-        sys.executable,
-        "-m",
-        "vog",
+def _score_args(ckpts, out, model="userpkg:make_model", *extra):
+    """Arguments of `vog score` for the project fixture's factories."""
+    return [
         "score",
         "--model",
-        "userpkg:make_model",
+        model,
         "--data",
         "userpkg:make_data",
         "--checkpoints",
@@ -113,20 +109,30 @@ def test_cli_score(project):
         str(out),
         "--device",
         "cpu",
-        "--batch-size",
-        "16",
+        *extra,
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(tmp), cwd=tmp)
+
+
+def _run(tmp, cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, env=_env(tmp), cwd=tmp, **kw)
+
+
+def test_cli_score(project):
+    tmp, pkg, ckpts = project
+    out = tmp / "cli.csv"
+    proc = _run(
+        tmp,
+        [
+            sys.executable,
+            "-m",
+            "vog",
+            *_score_args(ckpts, out, "userpkg:make_model", "--batch-size", "16"),
+        ],
+    )
     assert proc.returncode == 0, proc.stderr
     ref = vog.compute_vog(ckpts, pkg.make_data(), model=pkg.make_model(), device="cpu")
     torch.testing.assert_close(vog.read_scores(out).raw, ref.raw, rtol=1e-6, atol=1e-10)
-    bad = subprocess.run(
-        cmd[:5] + ["nosuchmodule:f"] + cmd[6:],
-        capture_output=True,
-        text=True,
-        env=_env(tmp),
-        cwd=tmp,
-    )
+    bad = _run(tmp, [sys.executable, "-m", "vog", *_score_args(ckpts, out, "nosuchmodule:f")])
     assert bad.returncode != 0 and "cannot import 'nosuchmodule:f'" in bad.stderr
 
 
@@ -134,7 +140,7 @@ def test_torchrun_two_processes_gloo(project):
     """The distributed path: 2 ranks on CPU with gloo, padded samples de-duplicated."""
     tmp, pkg, ckpts = project
     out = tmp / "dist.parquet"
-    cmd = [
+    launcher = [
         sys.executable,
         "-m",
         "torch.distributed.run",
@@ -143,23 +149,9 @@ def test_torchrun_two_processes_gloo(project):
         "2",
         "-m",
         "vog",
-        "score",
-        "--model",
-        "userpkg:make_model",
-        "--data",
-        "userpkg:make_data",
-        "--checkpoints",
-        *map(str, ckpts),
-        "--out",
-        str(out),
-        "--device",
-        "cpu",
-        "--shard-size",
-        "7",
-        "--batch-size",
-        "5",
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(tmp), cwd=tmp, timeout=300)
+    extra = ("--shard-size", "7", "--batch-size", "5")
+    proc = _run(tmp, launcher + _score_args(ckpts, out, "userpkg:make_model", *extra), timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     shards = sorted((tmp / "dist.parquet.shards").glob("shard-w2-*.pt"))
     assert {p.name.split("-")[2] for p in shards} == {"r0", "r1"}

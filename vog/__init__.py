@@ -8,7 +8,13 @@ pixels (Eq. 4) and normalised within each class.
 from .accumulator import VoGAccumulator, vog_from_gradients
 from .checkpoints import atomic_write, load_checkpoint, load_state_dict, save_checkpoint
 from .data import as_dataset, as_loader, dataset_labels
-from .gradients import TARGETS, input_gradients, logits_and_gradients, reduce_channels
+from .gradients import (
+    TARGETS,
+    input_gradients,
+    logits_and_gradients,
+    pixel_shape_of,
+    reduce_channels,
+)
 from .metrics import spearman
 from .models import MLP, LeNet, ResNet18
 from .normalize import NORMALIZE_MODES, class_normalize
@@ -20,7 +26,6 @@ from .scoring import (
     VoGResult,
     compute_vog,
     load_models,
-    pixel_shape_of,
     score_loader,
 )
 from .sharded import merge_shards, read_scores, score_to_shards, write_scores
@@ -30,29 +35,17 @@ from .training import TrainResult, evaluate, first_last_windows, stage_windows, 
 __version__ = "0.1.0"
 
 __all__ = [
-    "merge_shards",
-    "read_scores",
-    "score_to_shards",
-    "write_scores",
     "AUTOCAST_DTYPES",
-    "LeNet",
-    "ResNet18",
-    "SCORING_MODES",
-    "batch_vog",
-    "load_models",
-    "score_loader",
-    "stack_checkpoints",
     "LABEL_MODES",
     "MLP",
     "NORMALIZE_MODES",
+    "SCORING_MODES",
     "TARGETS",
-    "TrainResult",
-    "VoGAccumulator",
-    "VoGResult",
     "as_dataset",
     "as_loader",
     "atomic_write",
     "authors_vog",
+    "batch_vog",
     "boundary_distance",
     "class_normalize",
     "compute_vog",
@@ -60,15 +53,27 @@ __all__ = [
     "evaluate",
     "first_last_windows",
     "input_gradients",
+    "LeNet",
     "load_checkpoint",
+    "load_models",
     "load_state_dict",
     "logits_and_gradients",
+    "merge_shards",
     "pixel_shape_of",
+    "read_scores",
     "reduce_channels",
+    "ResNet18",
     "save_checkpoint",
+    "score_loader",
+    "score_to_shards",
     "spearman",
+    "stack_checkpoints",
     "stage_windows",
     "toy_blobs",
     "train_with_vog",
+    "TrainResult",
     "vog_from_gradients",
+    "VoGAccumulator",
+    "VoGResult",
+    "write_scores",
 ]

@@ -18,7 +18,13 @@ from torch import nn
 
 from ._checks import check_choice, check_labels
 
-__all__ = ["TARGETS", "input_gradients", "logits_and_gradients", "reduce_channels"]
+__all__ = [
+    "TARGETS",
+    "input_gradients",
+    "logits_and_gradients",
+    "pixel_shape_of",
+    "reduce_channels",
+]
 
 #: Valid values of the ``target`` option.
 TARGETS = ("logit", "probability")
@@ -127,6 +133,17 @@ def input_gradients(
     """
     with frozen_eval(model):
         return logits_and_gradients(model, x, labels, target=target)[2]
+
+
+def pixel_shape_of(x: torch.Tensor, *, channel_mean: bool = True) -> tuple[int, ...]:
+    """Shape of one gradient map for a batch ``x`` of shape (B, ...).
+
+    Images (B, C, H, W) give (H, W) with ``channel_mean`` (the paper's colour
+    average), otherwise (C, H, W); vectors (B, D) give (D,).
+    """
+    if channel_mean and x.dim() >= 4:
+        return tuple(x.shape[2:])
+    return tuple(x.shape[1:])
 
 
 def reduce_channels(grads: torch.Tensor, pixel_shape: tuple[int, ...]) -> torch.Tensor:

@@ -23,7 +23,13 @@ import torch
 from torch import nn
 
 from ._checks import check_choice, check_finite, check_labels
-from .gradients import TARGETS, frozen_eval, logits_and_gradients, reduce_channels
+from .gradients import (
+    TARGETS,
+    frozen_eval,
+    logits_and_gradients,
+    pixel_shape_of,
+    reduce_channels,
+)
 
 __all__ = ["AUTOCAST_DTYPES", "batch_vog", "stack_checkpoints"]
 
@@ -112,7 +118,7 @@ def batch_vog(
     models = list(models)
     if len(models) < 2:
         raise ValueError(f"VoG needs at least 2 checkpoints, got {len(models)}")
-    pixel_shape = tuple(x.shape[2:]) if channel_mean and x.dim() >= 4 else tuple(x.shape[1:])
+    pixel_shape = pixel_shape_of(x, channel_mean=channel_mean)
     # last checkpoint first: its logits give the labels when they are predicted
     order = [len(models) - 1, *range(len(models) - 1)]
     maps = torch.empty(
@@ -154,6 +160,6 @@ def _batch_vog_vmap(stacked, x, labels, *, target, channel_mean, ctx):
         scores = out.softmax(dim=-1) if target == "probability" else out
         idx = chosen.view(1, -1, 1).expand(stacked.k, -1, 1)
         (g,) = torch.autograd.grad(scores.gather(2, idx).sum(), xk)
-    if channel_mean and x.dim() >= 4:
-        g = g.mean(dim=2)
-    return _reduce(g.float()), last.float(), chosen
+    pixel_shape = pixel_shape_of(x, channel_mean=channel_mean)
+    maps = reduce_channels(g.flatten(0, 1), pixel_shape).view(stacked.k, x.shape[0], *pixel_shape)
+    return _reduce(maps.float()), last.float(), chosen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from ._checks import check_choice
 from .accumulator import VoGAccumulator
 from .checkpoints import load_checkpoint
 from .data import as_dataset, as_loader
-from .gradients import TARGETS, frozen_eval, logits_and_gradients
+from .gradients import TARGETS, frozen_eval, logits_and_gradients, pixel_shape_of
 from .normalize import NORMALIZE_MODES, class_normalize
 
 __all__ = [
@@ -23,7 +24,6 @@ __all__ = [
     "VoGResult",
     "compute_vog",
     "load_models",
-    "pixel_shape_of",
 ]
 
 #: Valid values of the ``labels`` option.
@@ -82,32 +82,19 @@ class VoGResult:
         ).rename_axis("index")
 
 
-def pixel_shape_of(x: torch.Tensor, *, channel_mean: bool = True) -> tuple[int, ...]:
-    """Shape of one gradient map for a batch ``x`` of shape (B, ...).
-
-    Images (B, C, H, W) give (H, W) with ``channel_mean`` (the paper's colour
-    average), otherwise (C, H, W); vectors (B, D) give (D,).
-    """
-    if channel_mean and x.dim() >= 4:
-        return tuple(x.shape[2:])
-    return tuple(x.shape[1:])
-
-
-def _models(checkpoints: Sequence, model: nn.Module | None, device: torch.device):
-    """Yield each checkpoint as a module on ``device`` (loading files into ``model``)."""
-    for ckpt in checkpoints:
-        if isinstance(ckpt, nn.Module):
-            yield ckpt.to(device)
-        elif isinstance(ckpt, (str, os.PathLike)):
-            if model is None:
-                raise ValueError(
-                    "checkpoints given as files need model=<an instance of the architecture>"
-                )
-            yield load_checkpoint(model.to(device), ckpt)
-        else:
-            raise TypeError(
-                f"each checkpoint must be an nn.Module or a file path, got {type(ckpt).__name__}"
+def _as_module(ckpt, model: nn.Module | None, device: torch.device) -> nn.Module:
+    """One checkpoint as a module on ``device`` (a file is loaded into ``model``)."""
+    if isinstance(ckpt, nn.Module):
+        return ckpt.to(device)
+    if isinstance(ckpt, (str, os.PathLike)):
+        if model is None:
+            raise ValueError(
+                "checkpoints given as files need model=<an instance of the architecture>"
             )
+        return load_checkpoint(model.to(device), ckpt)
+    raise TypeError(
+        f"each checkpoint must be an nn.Module or a file path, got {type(ckpt).__name__}"
+    )
 
 
 def load_models(
@@ -118,15 +105,11 @@ def load_models(
     channels_last: bool = False,
 ) -> list[nn.Module]:
     """All K checkpoints as modules on ``device``; files are loaded into copies of ``model``."""
-    import copy
-
     out = []
     for ckpt in checkpoints:
-        template = copy.deepcopy(model) if isinstance(ckpt, (str, os.PathLike)) else None
-        (m,) = _models([ckpt], template, torch.device(device))
-        if channels_last:
-            m = m.to(memory_format=torch.channels_last)
-        out.append(m)
+        template = copy.deepcopy(model) if isinstance(ckpt, (str, os.PathLike)) else model
+        m = _as_module(ckpt, template, torch.device(device))
+        out.append(m.to(memory_format=torch.channels_last) if channels_last else m)
     return out
 
 
@@ -230,7 +213,8 @@ def compute_vog(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(ordered) * len(loader), desc="VoG", unit="batch")
-    for step, net in enumerate(_models(ordered, model, device)):
+    for step, ckpt in enumerate(ordered):
+        net = _as_module(ckpt, model, device)
         is_last = order[step] == len(checkpoints) - 1
         start = 0
         with frozen_eval(net):

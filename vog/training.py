@@ -27,8 +27,13 @@ from ._checks import check_choice
 from .accumulator import VoGAccumulator
 from .checkpoints import atomic_write, save_checkpoint
 from .data import as_dataset, as_loader, dataset_labels
-from .gradients import TARGETS, frozen_eval, logits_and_gradients, reduce_channels
-from .scoring import pixel_shape_of
+from .gradients import (
+    TARGETS,
+    frozen_eval,
+    logits_and_gradients,
+    pixel_shape_of,
+    reduce_channels,
+)
 
 __all__ = ["stage_windows", "first_last_windows", "TrainResult", "train_with_vog", "evaluate"]
 
