@@ -7,7 +7,19 @@ pixels (Eq. 4) and normalised within each class.
 
 from .accumulator import VoGAccumulator, vog_from_gradients
 from .checkpoints import atomic_write, load_checkpoint, load_state_dict, save_checkpoint
+from .corruptions import CORRUPTIONS, corrupt
 from .data import as_dataset, as_loader, dataset_labels
+from .datasets import (
+    CIFAR_NAMES,
+    cifar,
+    digits,
+    gaussian_noise,
+    image_folder,
+    mnist,
+    mnist_c,
+    to_tensors,
+    write_mnist_c,
+)
 from .gradients import (
     TARGETS,
     input_gradients,
@@ -36,6 +48,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AUTOCAST_DTYPES",
+    "CIFAR_NAMES",
+    "CORRUPTIONS",
     "LABEL_MODES",
     "MLP",
     "NORMALIZE_MODES",
@@ -47,11 +61,16 @@ __all__ = [
     "authors_vog",
     "batch_vog",
     "boundary_distance",
+    "cifar",
     "class_normalize",
     "compute_vog",
+    "corrupt",
     "dataset_labels",
+    "digits",
     "evaluate",
     "first_last_windows",
+    "gaussian_noise",
+    "image_folder",
     "input_gradients",
     "LeNet",
     "load_checkpoint",
@@ -59,6 +78,8 @@ __all__ = [
     "load_state_dict",
     "logits_and_gradients",
     "merge_shards",
+    "mnist",
+    "mnist_c",
     "pixel_shape_of",
     "read_scores",
     "reduce_channels",
@@ -69,11 +90,13 @@ __all__ = [
     "spearman",
     "stack_checkpoints",
     "stage_windows",
+    "to_tensors",
     "toy_blobs",
     "train_with_vog",
     "TrainResult",
     "vog_from_gradients",
     "VoGAccumulator",
     "VoGResult",
+    "write_mnist_c",
     "write_scores",
 ]
