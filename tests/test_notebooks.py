@@ -10,7 +10,6 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.py"))
@@ -35,17 +34,20 @@ def smoke_book(tmp_path_factory):
     shutil.copytree(
         ROOT / "book", book / "book", ignore=shutil.ignore_patterns("executed", "_build")
     )
+    shutil.copytree(ROOT / "benchmarks", book / "benchmarks")  # the performance chapter runs it
     runner = _runner()
     params = runner.load_profile("smoke")
     for src in NOTEBOOKS:
-        runner.run_notebook(src, book / "book" / "executed", "smoke", params.get(src.stem) or {})
+        runner.run_notebook(
+            src, book / "book" / "executed", "smoke", params.get(src.stem) or {}, cwd=book
+        )
     return book
 
 
 def test_there_are_notebooks_and_profiles_cover_them():
     assert NOTEBOOKS
     for profile in ("smoke", "default", "paper"):
-        sections = yaml.safe_load((ROOT / "profiles" / f"{profile}.yaml").read_text())
+        sections = _runner().load_profile(profile)
         assert {p.stem for p in NOTEBOOKS} == set(sections), profile
 
 
@@ -67,9 +69,7 @@ def test_parameters_cell_first_and_plain_literals(src):
     assert "profile" in names
     # every profile key is a real parameter of its notebook
     for profile in ("smoke", "default", "paper"):
-        section = (
-            yaml.safe_load((ROOT / "profiles" / f"{profile}.yaml").read_text())[src.stem] or {}
-        )
+        section = _runner().load_profile(profile)[src.stem] or {}
         assert set(section) <= set(names), (profile, set(section) - set(names))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["spearman"]
+__all__ = ["spearman", "error_by_percentile", "tail_errors", "class_level"]
 
 
 def _numpy(a) -> np.ndarray:
@@ -28,3 +28,70 @@ def spearman(a, b) -> tuple[float, float]:
         return float("nan"), float("nan")
     res = spearmanr(a, b)
     return float(res.statistic), float(res.pvalue)
+
+
+def error_by_percentile(scores, correct, *, bins: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Error rate of examples bucketed by score percentile (paper Fig. 4, 5, 6, 8, 11).
+
+    Parameters
+    ----------
+    scores : array (N,)
+        VoG (or any score); ties are broken by example order.
+    correct : array (N,) of bool
+        Whether the model classified each example correctly.
+    bins : int, keyword-only
+        Number of equal-count buckets (10 = deciles).
+
+    Returns
+    -------
+    upper : ndarray (bins,)
+        Upper percentile of each bucket (10, 20, ..., 100 for deciles).
+    error : ndarray (bins,)
+        Error rate in [0, 1] of each bucket, lowest scores first.
+    """
+    s, c = _numpy(scores).ravel(), _numpy(correct).ravel().astype(bool)
+    if s.shape != c.shape:
+        raise ValueError(f"scores and correct differ in length: {s.shape[0]} vs {c.shape[0]}")
+    if not 1 <= bins <= len(s):
+        raise ValueError(f"bins must be between 1 and N={len(s)}, got {bins}")
+    order = np.argsort(s, kind="stable")
+    buckets = np.array_split(order, bins)
+    error = np.array([1.0 - c[b].mean() for b in buckets])
+    return 100.0 * np.arange(1, bins + 1) / bins, error
+
+
+def tail_errors(scores, correct, *, percent: float = 10.0) -> dict[str, float]:
+    """Error rate of the bottom ``percent``%, of all, and of the top ``percent``% (Fig. 10)."""
+    s, c = _numpy(scores).ravel(), _numpy(correct).ravel().astype(bool)
+    k = max(1, int(round(len(s) * percent / 100.0)))
+    order = np.argsort(s, kind="stable")
+    return {
+        f"bottom {percent:g}%": float(1.0 - c[order[:k]].mean()),
+        "all": float(1.0 - c.mean()),
+        f"top {percent:g}%": float(1.0 - c[order[-k:]].mean()),
+    }
+
+
+def class_level(scores, labels, predictions) -> dict[str, np.ndarray | float]:
+    """Per class: mean absolute score and false-negative rate, and their Pearson r (paper Fig. 9).
+
+    Returns ``{"classes", "mean_abs_score", "fnr", "pearson_r", "p_value"}``.
+    """
+    from scipy.stats import pearsonr
+
+    s, y, p = _numpy(scores).ravel(), _numpy(labels).ravel(), _numpy(predictions).ravel()
+    classes = np.unique(y)
+    mean_abs = np.array([np.abs(s[y == c]).mean() for c in classes])
+    fnr = np.array([(p[y == c] != c).mean() for c in classes])
+    if len(classes) < 3 or np.ptp(mean_abs) == 0 or np.ptp(fnr) == 0:
+        r, pv = float("nan"), float("nan")
+    else:
+        res = pearsonr(mean_abs, fnr)
+        r, pv = float(res.statistic), float(res.pvalue)
+    return {
+        "classes": classes,
+        "mean_abs_score": mean_abs,
+        "fnr": fnr,
+        "pearson_r": r,
+        "p_value": pv,
+    }

@@ -1,0 +1,105 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Memorised examples have higher VoG
+#
+# **Paper:** Sec. 4.1 and supplement C. 20% of the training labels are
+# shuffled (Zhang et al.), the network is retrained from scratch, and a
+# two-sample t-test with unequal variances (Welch) compares the VoG of the
+# shuffled examples with that of the rest. Paper: CIFAR-10 clean 0.62 ± 0.54
+# (N = 40,000) vs shuffled 0.85 ± 0.75 (N = 10,000); CIFAR-100 0.54 ± 0.46 vs
+# 0.82 ± 0.71; p < 0.001 for both. The reported scores are non-negative with a
+# mean near 0.6-0.8, which matches the absolute class-normalised VoG
+# (`mode="abs_zscore"`), used here.
+
+# %% tags=["parameters"]
+profile = "default"  # which parameter profile produced this page
+experiment = {
+    "dataset": "mnist",
+    "model": "lenet",
+    "epochs": 12,
+    "lr": 0.05,
+    "label_noise": 0.2,
+}  # vog.ExperimentConfig
+cache_dir = "data/runs"  # trained runs are cached here and shared between chapters
+data_root = "data"  # data sets live here
+window = "all"  # VoG window compared: early | late | all
+require_claims = False  # fail the run if the paper's claim is not reproduced
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+from myst_nb import glue
+from scipy.stats import ttest_ind
+
+import vog
+
+cfg = vog.ExperimentConfig(**experiment)
+run = vog.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
+glue("mem_profile", profile, display=False)
+glue(
+    "mem_setup",
+    f"{cfg.model} on {cfg.dataset}, {cfg.label_noise:.0%} shuffled labels",
+    display=False,
+)
+noisy = run.noisy.numpy()
+final_train_acc = run.history[-1]["train_acc"]
+print(
+    f"shuffled labels: {noisy.sum()} of {len(noisy)}; final training accuracy "
+    f"{final_train_acc:.3f} (memorisation is complete at 1.0)"
+)
+
+# %% [markdown]
+# ## VoG of shuffled and clean examples
+
+# %%
+score = vog.class_normalize(
+    run.vog["train"][window], run.labels["train"], mode="abs_zscore"
+).numpy()
+clean, shuffled = score[~noisy], score[noisy]
+test = ttest_ind(shuffled, clean, equal_var=False)
+stats = pd.DataFrame(
+    {
+        "mean": [clean.mean(), shuffled.mean()],
+        "std": [clean.std(), shuffled.std()],
+        "N": [len(clean), len(shuffled)],
+    },
+    index=["clean labels", "shuffled labels"],
+)
+fig, ax = plt.subplots(figsize=(6, 3.4))
+ax.hist([clean, shuffled], bins=40, density=True, label=["clean", "shuffled"], alpha=0.8)
+ax.set(xlabel=f"|class-normalised VoG({window})|", ylabel="density")
+ax.legend()
+plt.show()
+print(f"Welch t = {test.statistic:.2f}, p = {test.pvalue:.2g}")
+stats.round(3)
+
+# %%
+glue("mem_clean", f"{clean.mean():.2f} ± {clean.std():.2f}", display=False)
+glue("mem_shuffled", f"{shuffled.mean():.2f} ± {shuffled.std():.2f}", display=False)
+glue("mem_p", f"{test.pvalue:.2g}", display=False)
+
+# %% tags=["remove-cell"]
+# Paper claim (Sec. 4.1): shuffled examples have a higher mean VoG, Welch p < 0.001.
+reproduced = bool(shuffled.mean() > clean.mean() and test.pvalue < 1e-3)
+glue("mem_claim", "reproduced" if reproduced else "NOT reproduced", display=False)
+if require_claims:
+    assert reproduced, (shuffled.mean(), clean.mean(), test.pvalue)
+
+# %% [markdown]
+# ## Summary
+#
+# - Profile **{glue:text}`mem_profile`**: {glue:text}`mem_setup`.
+# - |normalised VoG|: clean {glue:text}`mem_clean`, shuffled
+#   {glue:text}`mem_shuffled`; Welch p = {glue:text}`mem_p`.
+# - The paper's claim (shuffled > clean, p < 0.001) is **{glue:text}`mem_claim`** here.

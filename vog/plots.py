@@ -1,0 +1,51 @@
+"""Matplotlib figures the chapters share (grids of images, error by VoG percentile)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+__all__ = ["image_grid", "percentile_error_plot", "ranked"]
+
+
+def ranked(scores, *, k: int = 25, among=None) -> dict[str, np.ndarray]:
+    """Indices of the ``k`` lowest and ``k`` highest scores (optionally among a boolean mask).
+
+    Returns ``{"lowest": idx, "highest": idx}``, each sorted from the extreme inwards.
+    """
+    s = scores.detach().cpu().numpy() if torch.is_tensor(scores) else np.asarray(scores)
+    pool = np.arange(len(s)) if among is None else np.flatnonzero(np.asarray(among))
+    if len(pool) == 0:
+        raise ValueError("no examples to rank")
+    order = pool[np.argsort(s[pool], kind="stable")]
+    k = min(k, len(order))
+    return {"lowest": order[:k].copy(), "highest": order[::-1][:k].copy()}
+
+
+def image_grid(ax, images: torch.Tensor, *, ncols: int = 5, title: str | None = None) -> None:
+    """Tile images (N, C, H, W) in [0, 1] into one picture on ``ax`` (grey for C = 1)."""
+    x = images.detach().cpu().float().clamp(0, 1)
+    n, c, h, w = x.shape
+    rows = -(-n // ncols)
+    canvas = torch.ones(c, rows * (h + 1) + 1, ncols * (w + 1) + 1)
+    for i in range(n):
+        r, q = divmod(i, ncols)
+        canvas[:, 1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + q * (w + 1) : 1 + q * (w + 1) + w] = x[
+            i
+        ]
+    pic = canvas[0].numpy() if c == 1 else canvas.permute(1, 2, 0).numpy()
+    ax.imshow(pic, cmap="gray" if c == 1 else None, vmin=0, vmax=1, interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title, fontsize=9)
+
+
+def percentile_error_plot(ax, upper, error, *, label: str | None = None, baseline=None) -> None:
+    """Bars of error rate (%) per VoG percentile bucket; a dashed line for the overall error."""
+    upper = np.asarray(upper)
+    width = (upper[0] if len(upper) else 10) * 0.8
+    ax.bar(upper - width / 2 - 0.1 * width, 100 * np.asarray(error), width=width, label=label)
+    if baseline is not None:
+        ax.axhline(100 * baseline, color="k", ls="--", lw=1, label="all examples")
+    ax.set(xlabel="VoG percentile bucket (upper edge)", ylabel="error (%)")
+    ax.set_xticks(upper)
