@@ -41,6 +41,7 @@ from .gradients import (
 from .metrics import class_level, error_by_percentile, spearman, tail_errors
 from .models import MLP, LeNet, ResNet18
 from .normalize import NORMALIZE_MODES, class_normalize
+from .ood import BASELINES, fit_baseline, msp_score, ood_metrics
 from .plots import image_grid, percentile_error_plot, ranked
 from .reference import authors_vog
 from .sample_major import AUTOCAST_DTYPES, batch_vog, stack_checkpoints
@@ -60,6 +61,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AUTOCAST_DTYPES",
+    "BASELINES",
     "CIFAR_NAMES",
     "CORRUPTIONS",
     "DATASETS",
@@ -88,6 +90,7 @@ __all__ = [
     "Experiment",
     "ExperimentConfig",
     "first_last_windows",
+    "fit_baseline",
     "gaussian_noise",
     "image_folder",
     "image_grid",
@@ -102,6 +105,8 @@ __all__ = [
     "merge_shards",
     "mnist",
     "mnist_c",
+    "msp_score",
+    "ood_metrics",
     "percentile_error_plot",
     "pixel_shape_of",
     "ranked",

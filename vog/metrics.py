@@ -61,7 +61,7 @@ def error_by_percentile(scores, correct, *, bins: int = 10) -> tuple[np.ndarray,
 
 
 def tail_errors(scores, correct, *, percent: float = 10.0) -> dict[str, float]:
-    """Error rate of the bottom ``percent``%, of all, and of the top ``percent``% (Fig. 10)."""
+    """Error rate of the bottom and top ``percent`` percent by score, and of all (Fig. 10)."""
     s, c = _numpy(scores).ravel(), _numpy(correct).ravel().astype(bool)
     k = max(1, int(round(len(s) * percent / 100.0)))
     order = np.argsort(s, kind="stable")

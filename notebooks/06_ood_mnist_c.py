@@ -1,0 +1,205 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # OoD detection on MNIST-C
+#
+# **Paper:** Sec. 4.2, Table 1. A LeNet trained on MNIST; the clean MNIST test
+# set is in-distribution and each of the 15 MNIST-C corruptions of it is
+# out-of-distribution. VoG is compared with 9 detectors benchmarked by Ruff et
+# al.; the paper reports mean ± std over the corruptions of AUROC and AUPR-out,
+# VoG 85.42 ± 10.28 / 84.96 ± 9.61, ahead of KDE, MVE, DOCC, kPCA, SVDD, PCA and
+# Gaussian and behind AE and AEGAN.
+#
+# Here VoG uses the *predicted* label (OoD images have none) and the
+# checkpoints of the run trained in the training chapter; scores are
+# class-normalised over the pooled in- and out-of-distribution examples. The
+# baselines are fitted on clean training images; {data}`vog.ood.BASELINES` says
+# which library implements each and which stands in for a method that has no
+# maintained implementation. The metric convention is that of {mod}`vog.ood`:
+# higher score = more OoD. Without `mnist_c_root` the corruptions are
+# generated with {func}`vog.corrupt` (our re-implementation of the MNIST-C
+# generator), so the numbers are comparable in kind, not digit for digit.
+
+# %% tags=["parameters"]
+profile = "default"  # which parameter profile produced this page
+experiment = {
+    "dataset": "mnist",
+    "model": "lenet",
+    "epochs": 12,
+    "lr": 0.05,
+}  # vog.ExperimentConfig
+cache_dir = "data/runs"  # trained runs are cached here and shared between chapters
+data_root = "data"  # data sets live here
+mnist_c_root = ""  # folder of the Zenodo MNIST-C release; empty: generate the corruptions
+window = "all"  # checkpoints used for VoG: early | late | all
+n_eval = 1000  # test images per set (clean and each corruption)
+max_fit = 3000  # training images the baselines are fitted on
+baseline_epochs = 20  # epochs of the neural baselines
+require_claims = False  # fail the run if the paper's claim is not reproduced
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+import torch
+from myst_nb import glue
+
+import vog
+
+cfg = vog.ExperimentConfig(**experiment)
+run = vog.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
+(x_train, _), (x_test, y_test) = vog.load_data(cfg, data_root)
+x_in, y_in = x_test[:n_eval], y_test[:n_eval]
+glue("oodc_profile", profile, display=False)
+glue(
+    "oodc_setup",
+    f"{cfg.model} on {cfg.dataset}, VoG window '{window}', {n_eval} images per set",
+    display=False,
+)
+
+
+def corrupted(name):
+    if mnist_c_root:
+        return vog.mnist_c(mnist_c_root, name)[0][:n_eval]
+    return vog.corrupt(x_in, name, seed=0)
+
+
+ood_sets = {name: corrupted(name) for name in vog.CORRUPTIONS}
+fig, axes = plt.subplots(1, 16, figsize=(16, 1.4))
+vog.image_grid(axes[0], x_in[:1], title="clean")
+for ax, (name, xs) in zip(axes[1:], ood_sets.items(), strict=True):
+    vog.image_grid(ax, xs[:1], title=name.replace("_", " "))
+plt.show()
+
+# %% [markdown]
+# ## VoG and MSP scores
+
+# %%
+model_files, net = run.checkpoints(window), run.model()
+
+
+def vog_scores(x):
+    res = vog.compute_vog(
+        model_files,
+        (x, torch.zeros(len(x), dtype=torch.long)),
+        model=net,
+        labels="predicted",
+        mode="sample_major",
+        device="cpu",
+    )
+    return res.raw, res.scored_labels
+
+
+raw_in, pred_in = vog_scores(x_in)
+vog.load_checkpoint(net, model_files[-1])
+msp_in = vog.msp_score(net, x_in)
+rows = []
+for name, x_out in ood_sets.items():
+    raw_out, pred_out = vog_scores(x_out)
+    pooled = vog.class_normalize(torch.cat([raw_in, raw_out]), torch.cat([pred_in, pred_out]))
+    rows.append(
+        {
+            "method": "VoG",
+            "corruption": name,
+            **vog.ood_metrics(pooled[: len(raw_in)], pooled[len(raw_in) :]),
+        }
+    )
+    rows.append(
+        {"method": "MSP", "corruption": name, **vog.ood_metrics(msp_in, vog.msp_score(net, x_out))}
+    )
+
+# %% [markdown]
+# ## Baselines
+
+# %%
+for method in vog.BASELINES:
+    score = vog.fit_baseline(method, x_train, max_fit=max_fit, epochs=baseline_epochs, seed=0)
+    s_in = score(x_in)
+    for name, x_out in ood_sets.items():
+        rows.append({"method": method, "corruption": name, **vog.ood_metrics(s_in, score(x_out))})
+results = pd.DataFrame(rows)
+
+# %% [markdown]
+# ## Table 1: mean ± std over the 15 corruptions (%)
+
+# %%
+paper_table1 = {  # paper Table 1: AUROC, AUPR-out (mean ± std over corruptions)
+    "KDE": "57.46 ± 32.09 / 62.56 ± 24.16",
+    "MVE": "62.84 ± 21.92 / 61.42 ± 19.10",
+    "DOCC": "69.16 ± 28.35 / 70.37 ± 23.25",
+    "kPCA": "72.12 ± 31.00 / 75.39 ± 26.37",
+    "SVDD": "74.01 ± 21.39 / 73.33 ± 21.98",
+    "PCA": "77.71 ± 30.90 / 80.86 ± 25.20",
+    "Gaussian": "80.57 ± 29.71 / 84.51 ± 22.62",
+    "VoG": "85.42 ± 10.28 / 84.96 ± 9.61",
+    "AE": "89.89 ± 18.52 / 89.99 ± 18.19",
+    "AEGAN": "95.93 ± 7.90 / 95.40 ± 9.46",
+}
+agg = results.groupby("method")[["auroc", "aupr_out"]].agg(["mean", "std"]).mul(100)
+table = pd.DataFrame(
+    {
+        "AUROC": agg["auroc"].apply(lambda r: f"{r['mean']:.2f} ± {r['std']:.2f}", axis=1),
+        "AUPR-out": agg["aupr_out"].apply(lambda r: f"{r['mean']:.2f} ± {r['std']:.2f}", axis=1),
+        "paper AUROC / AUPR-out": pd.Series(paper_table1),
+        "implementation": pd.Series(
+            {
+                **vog.BASELINES,
+                "VoG": "vog.compute_vog, predicted label",
+                "MSP": "max softmax probability (not in Table 1)",
+            }
+        ),
+    }
+)
+table = table.loc[agg["auroc"]["mean"].sort_values().index]
+table
+
+# %% [markdown]
+# ## VoG per corruption
+
+# %%
+per = results.pivot(index="corruption", columns="method", values="auroc").mul(100)
+fig, ax = plt.subplots(figsize=(11, 3.6))
+per[["VoG", "MSP", "PCA", "AE"]].plot.bar(ax=ax, rot=45)
+ax.axhline(50, color="k", lw=0.8, ls="--")
+ax.set(ylabel="AUROC (%)", title="AUROC per corruption")
+plt.tight_layout()
+plt.show()
+
+# %%
+mean_auroc = agg["auroc"]["mean"]
+glue("oodc_vog_auroc", float(mean_auroc["VoG"]), display=False)
+glue("oodc_rank", int((mean_auroc > mean_auroc["VoG"]).sum()) + 1, display=False)
+glue("oodc_n_methods", len(mean_auroc), display=False)
+
+# %% tags=["remove-cell"]
+# Paper claim (Sec. 1, contribution 3; Table 1): VoG beats PCA and KDE in mean AUROC.
+beaten = {m: bool(mean_auroc["VoG"] > mean_auroc[m]) for m in ("PCA", "KDE")}
+verdict = (
+    "reproduced"
+    if all(beaten.values())
+    else (
+        "NOT reproduced (VoG does not beat "
+        + ", ".join(m for m, b in beaten.items() if not b)
+        + ")"
+    )
+)
+glue("oodc_claim", verdict, display=False)
+if require_claims:
+    assert all(beaten.values()), mean_auroc.to_dict()
+
+# %% [markdown]
+# ## Summary
+#
+# - Profile **{glue:text}`oodc_profile`**: {glue:text}`oodc_setup`.
+# - Mean AUROC of VoG over the 15 corruptions: {glue:text}`oodc_vog_auroc:.1f`%,
+#   rank {glue:text}`oodc_rank` of {glue:text}`oodc_n_methods` methods.
+# - The paper's claim that VoG beats PCA and KDE is **{glue:text}`oodc_claim`** here.

@@ -1,0 +1,170 @@
+"""Out-of-distribution detection: metrics, VoG and MSP scores, and the paper's baselines.
+
+Convention (used for every method on every page): an **OoD score is higher
+for examples that look out-of-distribution**. VoG is used as is (paper
+Fig. 12b: OoD examples over-index at high VoG); the maximum softmax
+probability (MSP, Hendrycks and Gimpel) enters as ``-MSP``. Then
+
+* AUROC: probability that an OoD example scores above an in-distribution one;
+* AUPR-out: average precision with the OoD examples as positives;
+* AUPR-in: average precision with the in-distribution examples as positives,
+  ranked by ``-score``.
+
+The paper's text fixes the sign only for AUPR-out ("multiplying the VoG scores
+by -1"), which this convention matches up to the naming of the two classes;
+all metrics are in [0, 1] and 0.5 (AUROC) is chance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._checks import check_choice
+from .gradients import frozen_eval
+
+__all__ = ["BASELINES", "ood_metrics", "msp_score", "fit_baseline"]
+
+#: Baselines of paper Table 1 (name -> what implements it here).
+BASELINES = {
+    "KDE": "sklearn KernelDensity (Gaussian kernel) on PCA features",
+    "MVE": "sklearn MinCovDet (minimum covariance determinant, stands in for MVE) on PCA features",
+    "DOCC": "PyOD DeepSVDD (Deep One-Class Classification)",
+    "kPCA": "sklearn KernelPCA (RBF) reconstruction error",
+    "SVDD": "sklearn OneClassSVM with RBF kernel (equivalent to SVDD)",
+    "PCA": "sklearn PCA reconstruction error",
+    "Gaussian": "single Gaussian (sklearn EmpiricalCovariance): Mahalanobis on PCA features",
+    "AE": "PyOD AutoEncoder reconstruction error",
+    "AEGAN": "PyOD ALAD (adversarially learned anomaly detection, stands in for the AE-GAN)",
+}
+
+
+def _np(a) -> np.ndarray:
+    return a.detach().cpu().numpy() if torch.is_tensor(a) else np.asarray(a)
+
+
+def ood_metrics(score_in, score_out) -> dict[str, float]:
+    """AUROC, AUPR-in and AUPR-out for OoD scores (higher = more OoD), each in [0, 1]."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    s_in, s_out = _np(score_in).ravel().astype(float), _np(score_out).ravel().astype(float)
+    if len(s_in) == 0 or len(s_out) == 0:
+        raise ValueError("need at least one in-distribution and one OoD score")
+    if not (np.isfinite(s_in).all() and np.isfinite(s_out).all()):
+        raise ValueError("scores contain NaN or inf")
+    y = np.r_[np.zeros(len(s_in)), np.ones(len(s_out))]
+    s = np.r_[s_in, s_out]
+    return {
+        "auroc": float(roc_auc_score(y, s)),
+        "aupr_in": float(average_precision_score(1 - y, -s)),
+        "aupr_out": float(average_precision_score(y, s)),
+    }
+
+
+@torch.no_grad()
+def msp_score(model: nn.Module, x: torch.Tensor, *, batch_size: int = 512) -> torch.Tensor:
+    """OoD score ``-max softmax probability`` of shape (N,); higher = more OoD."""
+    device = next(model.parameters()).device
+    with frozen_eval(model):
+        probs = [model(b.to(device)).softmax(1).amax(1).cpu() for b in x.split(batch_size)]
+    return -torch.cat(probs).double()
+
+
+def fit_baseline(
+    name: str,
+    x_train: torch.Tensor,
+    *,
+    pca_dims: int = 32,
+    max_fit: int | None = 3000,
+    epochs: int = 20,
+    seed: int = 0,
+) -> Callable[[torch.Tensor], np.ndarray]:
+    """Fit one baseline of :data:`vog.ood.BASELINES` on in-distribution images.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`vog.ood.BASELINES`.
+    x_train : Tensor, shape (N, ...)
+        In-distribution training images (flattened internally).
+    pca_dims : int, keyword-only
+        Dimension of the PCA features used by KDE, MVE and Gaussian.
+    max_fit : int or None, keyword-only
+        Fit on at most this many examples (kernel methods grow as N^2).
+    epochs : int, keyword-only
+        Training epochs of the neural baselines (DOCC, AE, AEGAN).
+    seed : int, keyword-only
+
+    Returns
+    -------
+    callable
+        ``score(x) -> ndarray (N,)``, higher = more OoD.
+    """
+    check_choice("name", name, BASELINES)
+    rng = np.random.default_rng(seed)
+    x = _np(x_train).reshape(len(x_train), -1).astype(np.float64)
+    if max_fit is not None and len(x) > max_fit:
+        x = x[rng.choice(len(x), max_fit, replace=False)]
+
+    def flat(z):
+        return _np(z).reshape(len(z), -1).astype(np.float64)
+
+    if name in ("KDE", "MVE", "Gaussian", "PCA"):
+        from sklearn.decomposition import PCA
+
+        pca = PCA(n_components=min(pca_dims, x.shape[1], len(x)), random_state=seed).fit(x)
+        if name == "PCA":
+            return lambda z: ((flat(z) - pca.inverse_transform(pca.transform(flat(z)))) ** 2).sum(1)
+        feats = pca.transform(x)
+        if name == "KDE":
+            from sklearn.model_selection import GridSearchCV
+            from sklearn.neighbors import KernelDensity
+
+            grid = GridSearchCV(KernelDensity(), {"bandwidth": np.logspace(-1, 1.5, 8)}, cv=3)
+            kde = grid.fit(feats).best_estimator_
+            return lambda z: -kde.score_samples(pca.transform(flat(z)))
+        if name == "MVE":
+            from sklearn.covariance import MinCovDet
+
+            mcd = MinCovDet(random_state=seed).fit(feats)
+            return lambda z: mcd.mahalanobis(pca.transform(flat(z)))
+        from sklearn.covariance import EmpiricalCovariance
+
+        gauss = EmpiricalCovariance().fit(feats)
+        return lambda z: gauss.mahalanobis(pca.transform(flat(z)))
+    if name == "kPCA":
+        from sklearn.decomposition import KernelPCA
+
+        kpca = KernelPCA(
+            n_components=pca_dims,
+            kernel="rbf",
+            gamma=1.0 / x.shape[1],
+            fit_inverse_transform=True,
+            random_state=seed,
+        ).fit(x)
+        return lambda z: ((flat(z) - kpca.inverse_transform(kpca.transform(flat(z)))) ** 2).sum(1)
+    if name == "SVDD":
+        from sklearn.svm import OneClassSVM
+
+        svm = OneClassSVM(kernel="rbf", gamma="scale", nu=0.1).fit(x)
+        return lambda z: -svm.decision_function(flat(z))
+    # neural baselines from PyOD (decision_function: higher = more anomalous)
+    torch.manual_seed(seed)
+    xf = x.astype(np.float32)
+    if name == "DOCC":
+        from pyod.models.deep_svdd import DeepSVDD
+
+        model = DeepSVDD(n_features=xf.shape[1], epochs=epochs, verbose=0, random_state=seed)
+    elif name == "AE":
+        from pyod.models.auto_encoder import AutoEncoder
+
+        model = AutoEncoder(epoch_num=epochs, verbose=0, random_state=seed)
+    else:
+        from pyod.models.alad import ALAD
+
+        model = ALAD(epochs=epochs, verbose=0)
+    model.fit(xf)
+    return lambda z: model.decision_function(flat(z).astype(np.float32))
