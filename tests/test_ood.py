@@ -60,3 +60,26 @@ def test_baselines_separate_noise_from_structure(name):
 def test_baseline_unknown():
     with pytest.raises(ValueError, match="'KDE'"):
         vog.fit_baseline("LOF", torch.rand(10, 4))
+
+
+@pytest.mark.parametrize("spec", ["gaussian", "uniform", "digits"])
+def test_load_ood_set_matches_shape(spec):
+    like = torch.zeros(4, 1, 28, 28)
+    x = vog.load_ood_set(spec, like=like, n=50, seed=1)
+    assert x.shape == (50, 1, 28, 28) and x.min() >= 0 and x.max() <= 1
+    rgb = vog.load_ood_set(spec, like=torch.zeros(2, 3, 32, 32), n=10)
+    assert rgb.shape == (10, 3, 32, 32)
+
+
+def test_load_ood_set_folder_and_errors(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "imgs").mkdir()
+    for i in range(3):
+        Image.fromarray(np.full((36, 36, 3), 80 * i, dtype=np.uint8)).save(
+            tmp_path / "imgs" / f"{i}.png"
+        )
+    x = vog.load_ood_set(f"folder:{tmp_path}", like=torch.zeros(1, 3, 32, 32), n=10)
+    assert x.shape == (3, 3, 32, 32)
+    with pytest.raises(ValueError, match="unknown OoD set 'svhn'"):
+        vog.load_ood_set("svhn", like=torch.zeros(1, 1, 28, 28), n=5)

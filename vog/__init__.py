@@ -41,7 +41,7 @@ from .gradients import (
 from .metrics import class_level, error_by_percentile, spearman, tail_errors
 from .models import MLP, LeNet, ResNet18
 from .normalize import NORMALIZE_MODES, class_normalize
-from .ood import BASELINES, fit_baseline, msp_score, ood_metrics
+from .ood import BASELINES, fit_baseline, load_ood_set, msp_score, ood_metrics
 from .plots import image_grid, percentile_error_plot, ranked
 from .reference import authors_vog
 from .sample_major import AUTOCAST_DTYPES, batch_vog, stack_checkpoints
@@ -99,6 +99,7 @@ __all__ = [
     "load_checkpoint",
     "load_data",
     "load_models",
+    "load_ood_set",
     "load_state_dict",
     "logits_and_gradients",
     "make_model",

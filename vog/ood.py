@@ -26,7 +26,7 @@ from torch import nn
 from ._checks import check_choice
 from .gradients import frozen_eval
 
-__all__ = ["BASELINES", "ood_metrics", "msp_score", "fit_baseline"]
+__all__ = ["BASELINES", "ood_metrics", "msp_score", "fit_baseline", "load_ood_set"]
 
 #: Baselines of paper Table 1 (name -> what implements it here).
 BASELINES = {
@@ -168,3 +168,49 @@ def fit_baseline(
         model = ALAD(epochs=epochs, verbose=0)
     model.fit(xf)
     return lambda z: model.decision_function(flat(z).astype(np.float32))
+
+
+def load_ood_set(
+    spec: str,
+    *,
+    like: torch.Tensor,
+    n: int,
+    root: str = "data",
+    seed: int = 0,
+) -> torch.Tensor:
+    """An out-of-distribution image set shaped like ``like`` (N, C, H, W), at most ``n`` images.
+
+    ``spec`` is one of ``"gaussian"`` (N(0.5, 1) pixels clipped to [0, 1], ODIN),
+    ``"uniform"`` (U(0, 1) pixels), ``"digits"`` (scikit-learn's 8x8 digits,
+    upscaled), ``"cifar10"`` / ``"cifar100"`` (test split under ``root``) or
+    ``"folder:<path>"`` (an image folder such as iSUN, LSUN-R or
+    TinyImageNet-R). Images are resized to ``like``'s size and their channels
+    repeated or averaged to match it.
+    """
+    from .datasets import cifar, digits, gaussian_noise, image_folder
+
+    shape = tuple(like.shape[1:])
+    g = torch.Generator().manual_seed(seed)
+    if spec == "gaussian":
+        x = gaussian_noise(n, shape, seed=seed)
+    elif spec == "uniform":
+        x = torch.rand((n, *shape), generator=g)
+    elif spec == "digits":
+        (xa, _), (xb, _) = digits(seed=seed)
+        x = torch.cat([xa, xb])[:n]
+    elif spec in ("cifar10", "cifar100"):
+        x = cifar(root, name=spec, train=False, limit=n)[0]
+    elif spec.startswith("folder:"):
+        x = image_folder(spec[len("folder:") :], size=shape[-1], limit=n)[0]
+    else:
+        raise ValueError(
+            f"unknown OoD set {spec!r}; choose gaussian, uniform, digits, cifar10, cifar100 "
+            "or folder:<path>"
+        )
+    if x.shape[-2:] != shape[-2:]:
+        x = torch.nn.functional.interpolate(
+            x, size=shape[-2:], mode="bilinear", align_corners=False
+        ).clamp(0, 1)
+    if x.shape[1] != shape[0]:
+        x = x.mean(1, keepdim=True) if shape[0] == 1 else x.expand(-1, shape[0], -1, -1)
+    return x.contiguous()
