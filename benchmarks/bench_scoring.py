@@ -18,6 +18,8 @@ subtracted. Methods:
 - ``sample_major_vmap``: the same with ``vectorize=True``.
 - ``sample_major_bf16``: the same under bfloat16 autocast; its scores differ,
   so the Spearman correlation with the float32 scores is reported.
+- ``sample_major_compiled`` (with ``--with-compile``): the same with
+  ``torch.compile`` (compilation happens in the warm-up, outside the timing).
 - ``store_all``: keep all K x N gradient maps, then the variance.
 - ``per_sample``: one example at a time (batch size 1), all maps kept.
 - ``captum``: Captum ``Saliency(abs=False)`` per checkpoint, all maps kept.
@@ -114,6 +116,10 @@ def run_method(method: str, ckpts, x, y, batch_size: int, device: str) -> torch.
     if method == "sample_major_bf16":
         return vog.compute_vog(
             ckpts, data, batch_size=batch_size, device=dev, mode="sample_major", autocast="bfloat16"
+        ).raw
+    if method == "sample_major_compiled":
+        return vog.compute_vog(
+            ckpts, data, batch_size=batch_size, device=dev, mode="sample_major", compile=True
         ).raw
     if method == "store_all":
         return _store_all(ckpts, batches(batch_size), dev, vog.input_gradients)
@@ -254,6 +260,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes (seconds, for docs/CI)")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--with-compile", action="store_true", help="also time torch.compile")
     # worker mode (internal)
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     for name in ("--model", "--result", "--scores"):
@@ -265,7 +272,10 @@ def main(argv=None) -> int:
         args.method = args.worker
         worker(args)
         return 0
-    res = benchmark(args.models, device=args.device, quick=args.quick, threads=args.threads)
+    methods = METHODS + (("sample_major_compiled",) if args.with_compile else ())
+    res = benchmark(
+        args.models, device=args.device, quick=args.quick, threads=args.threads, methods=methods
+    )
     print(f"device: {res['device']}  torch {res['torch']}")
     for model, mr in res["models"].items():
         print(f"\n{model}: N={mr['n']} K={mr['k']} batch={mr['batch_size']}")

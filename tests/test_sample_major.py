@@ -83,3 +83,15 @@ def test_nan_gradients_rejected():
         vog.batch_vog(models, x, y)
     with pytest.raises(ValueError, match="NaN or inf"):
         vog.compute_vog(models, (x, y), device="cpu")
+
+
+@pytest.mark.slow
+def test_torch_compile_matches_eager():
+    torch.manual_seed(0)
+    models = [vog.LeNet(1, 10).eval() for _ in range(3)]
+    x, y = torch.randn(16, 1, 28, 28), torch.randint(0, 10, (16,))
+    eager = vog.compute_vog(models, (x, y), device="cpu", mode="sample_major")
+    compiled = vog.compute_vog(models, (x, y), device="cpu", mode="sample_major", compile=True)
+    torch.testing.assert_close(compiled.raw, eager.raw, rtol=1e-4, atol=1e-8)
+    with pytest.raises(ValueError, match="not with vectorize"):
+        vog.compute_vog(models, (x, y), mode="sample_major", compile=True, vectorize=True)

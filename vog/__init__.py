@@ -39,7 +39,7 @@ from .gradients import (
     reduce_channels,
 )
 from .metrics import class_level, error_by_percentile, spearman, tail_errors
-from .models import MLP, LeNet, ResNet18
+from .models import MLP, DenseNetBC, LeNet, ResNet18, WideResNet, resnet50
 from .normalize import NORMALIZE_MODES, class_normalize
 from .ood import BASELINES, fit_baseline, load_ood_set, msp_score, ood_metrics
 from .plots import image_grid, percentile_error_plot, ranked
@@ -84,6 +84,7 @@ __all__ = [
     "corrupt",
     "crop_flip",
     "dataset_labels",
+    "DenseNetBC",
     "digits",
     "error_by_percentile",
     "evaluate",
@@ -114,6 +115,7 @@ __all__ = [
     "read_scores",
     "reduce_channels",
     "ResNet18",
+    "resnet50",
     "run_experiment",
     "save_checkpoint",
     "score_loader",
@@ -130,6 +132,7 @@ __all__ = [
     "vog_windows",
     "VoGAccumulator",
     "VoGResult",
+    "WideResNet",
     "write_mnist_c",
     "write_scores",
 ]

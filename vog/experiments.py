@@ -20,7 +20,7 @@ import torch
 from ._checks import check_choice
 from .checkpoints import atomic_write
 from .datasets import cifar, digits, mnist
-from .models import MLP, LeNet, ResNet18
+from .models import MLP, DenseNetBC, LeNet, ResNet18, WideResNet
 from .training import evaluate, train_with_vog
 
 __all__ = [
@@ -38,7 +38,7 @@ __all__ = [
 #: Valid values of ``ExperimentConfig.dataset``.
 DATASETS = ("digits", "mnist", "cifar10", "cifar100")
 #: Valid values of ``ExperimentConfig.model``.
-MODELS = ("mlp", "lenet", "resnet18")
+MODELS = ("mlp", "lenet", "resnet18", "densenet_bc", "wrn28_10")
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,10 @@ def make_model(cfg: ExperimentConfig, x: torch.Tensor, n_classes: int) -> torch.
         return MLP(int(x[0].numel()), (256, 128), n_classes)
     if cfg.model == "lenet":
         return LeNet(c, n_classes, image_size=h)
+    if cfg.model == "densenet_bc":
+        return DenseNetBC(n_classes, in_channels=c)
+    if cfg.model == "wrn28_10":
+        return WideResNet(n_classes, in_channels=c)
     return ResNet18(n_classes, in_channels=c, width=cfg.width)
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch
 from torch import nn
 
 from ._checks import check_choice
 
-__all__ = ["ACTIVATIONS", "MLP", "LeNet", "ResNet18"]
+__all__ = ["ACTIVATIONS", "MLP", "LeNet", "ResNet18", "DenseNetBC", "WideResNet", "resnet50"]
 
 #: Valid values of ``MLP(activation=...)``.
 ACTIVATIONS = ("relu", "tanh", "none")
@@ -131,3 +132,125 @@ class ResNet18(nn.Module):
 
     def forward(self, x):
         return self.head(self.layers(self.stem(x)))
+
+
+class _DenseLayer(nn.Module):
+    def __init__(self, cin: int, growth: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.BatchNorm2d(cin),
+            nn.ReLU(),
+            nn.Conv2d(cin, 4 * growth, 1, bias=False),
+            nn.BatchNorm2d(4 * growth),
+            nn.ReLU(),
+            nn.Conv2d(4 * growth, growth, 3, padding=1, bias=False),
+        )
+
+    def forward(self, x):
+        return torch.cat([x, self.body(x)], dim=1)
+
+
+class DenseNetBC(nn.Module):
+    """DenseNet-BC for 32x32 images (Huang et al.): bottleneck layers, compression 0.5.
+
+    ``depth=100, growth=12`` is the DenseNet-BC (L=100, k=12) of the paper's
+    OoD table; logits of shape (N, n_classes).
+    """
+
+    def __init__(
+        self, n_classes: int = 10, *, depth: int = 100, growth: int = 12, in_channels: int = 3
+    ) -> None:
+        super().__init__()
+        if (depth - 4) % 6:
+            raise ValueError(f"DenseNet-BC depth must be 6n + 4, got {depth}")
+        per_block = (depth - 4) // 6
+        width = 2 * growth
+        layers: list[nn.Module] = [nn.Conv2d(in_channels, width, 3, padding=1, bias=False)]
+        for block in range(3):
+            for _ in range(per_block):
+                layers.append(_DenseLayer(width, growth))
+                width += growth
+            if block < 2:
+                out = width // 2
+                layers += [
+                    nn.BatchNorm2d(width),
+                    nn.ReLU(),
+                    nn.Conv2d(width, out, 1, bias=False),
+                    nn.AvgPool2d(2),
+                ]
+                width = out
+        layers += [
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(width, n_classes),
+        ]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class _WideBlock(nn.Module):
+    def __init__(self, cin: int, cout: int, stride: int, dropout: float) -> None:
+        super().__init__()
+        self.bn1, self.conv1 = nn.BatchNorm2d(cin), nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn2, self.conv2 = nn.BatchNorm2d(cout), nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.drop = nn.Dropout(dropout)
+        self.shortcut = (
+            nn.Conv2d(cin, cout, 1, stride, bias=False)
+            if stride != 1 or cin != cout
+            else nn.Identity()
+        )
+
+    def forward(self, x):
+        out = self.conv1(self.bn1(x).relu())
+        out = self.conv2(self.drop(self.bn2(out).relu()))
+        return out + self.shortcut(x)
+
+
+class WideResNet(nn.Module):
+    """Wide ResNet WRN-depth-widen (Zagoruyko and Komodakis) for 32x32 images.
+
+    ``depth=28, widen=10`` is the WRN-28-10 of the paper's OoD table.
+    """
+
+    def __init__(
+        self,
+        n_classes: int = 10,
+        *,
+        depth: int = 28,
+        widen: int = 10,
+        dropout: float = 0.0,
+        in_channels: int = 3,
+    ) -> None:
+        super().__init__()
+        if (depth - 4) % 6:
+            raise ValueError(f"WRN depth must be 6n + 4, got {depth}")
+        n = (depth - 4) // 6
+        widths = [16, 16 * widen, 32 * widen, 64 * widen]
+        layers: list[nn.Module] = [nn.Conv2d(in_channels, widths[0], 3, padding=1, bias=False)]
+        cin = widths[0]
+        for stage, cout in enumerate(widths[1:]):
+            for i in range(n):
+                layers.append(_WideBlock(cin, cout, 2 if (i == 0 and stage > 0) else 1, dropout))
+                cin = cout
+        layers += [
+            nn.BatchNorm2d(cin),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(cin, n_classes),
+        ]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def resnet50(n_classes: int = 1000) -> nn.Module:
+    """torchvision's ResNet-50 (ImageNet, 224x224), randomly initialised; logits (N, n_classes)."""
+    from torchvision.models import resnet50 as tv_resnet50
+
+    return tv_resnet50(weights=None, num_classes=n_classes)

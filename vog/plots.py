@@ -42,10 +42,13 @@ def image_grid(ax, images: torch.Tensor, *, ncols: int = 5, title: str | None = 
 
 def percentile_error_plot(ax, upper, error, *, label: str | None = None, baseline=None) -> None:
     """Bars of error rate (%) per VoG percentile bucket; a dashed line for the overall error."""
-    upper = np.asarray(upper)
-    width = (upper[0] if len(upper) else 10) * 0.8
-    ax.bar(upper - width / 2 - 0.1 * width, 100 * np.asarray(error), width=width, label=label)
+    upper = np.asarray(upper, dtype=float)
+    lower = np.r_[0.0, upper[:-1]]
+    centres = (lower + upper) / 2
+    ax.bar(centres, 100 * np.asarray(error), width=0.8 * (upper - lower), label=label)
     if baseline is not None:
         ax.axhline(100 * baseline, color="k", ls="--", lw=1, label="all examples")
-    ax.set(xlabel="VoG percentile bucket (upper edge)", ylabel="error (%)")
-    ax.set_xticks(upper)
+    ax.set(xlabel="VoG percentile bucket", ylabel="error (%)")
+    ax.set_xticks(
+        centres, [f"{lo:g}-{hi:g}" for lo, hi in zip(lower, upper, strict=True)], fontsize=7
+    )

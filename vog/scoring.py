@@ -103,13 +103,20 @@ def load_models(
     model: nn.Module | None = None,
     device: torch.device | str = "cpu",
     channels_last: bool = False,
+    compile: bool = False,
 ) -> list[nn.Module]:
-    """All K checkpoints as modules on ``device``; files are loaded into copies of ``model``."""
+    """All K checkpoints as modules on ``device``; files are loaded into copies of ``model``.
+
+    ``compile=True`` wraps each in :func:`torch.compile` (one compilation is
+    shared: the checkpoints have one architecture).
+    """
     out = []
     for ckpt in checkpoints:
         template = copy.deepcopy(model) if isinstance(ckpt, (str, os.PathLike)) else model
         m = _as_module(ckpt, template, torch.device(device))
-        out.append(m.to(memory_format=torch.channels_last) if channels_last else m)
+        if channels_last:
+            m = m.to(memory_format=torch.channels_last)
+        out.append(torch.compile(m) if compile else m)
     return out
 
 
@@ -130,6 +137,7 @@ def compute_vog(
     vectorize: bool = False,
     autocast: str | None = None,
     channels_last: bool = False,
+    compile: bool = False,
 ) -> VoGResult:
     """VoG of every example of ``data`` over ``checkpoints`` (paper Eq. 1-4 and Sec. 2).
 
@@ -160,10 +168,11 @@ def compute_vog(
         running state for every example, O(N * P) memory. ``"sample_major"``:
         all K checkpoints in memory, each batch reduced to one VoG per example
         at once, O(N) memory (see :func:`vog.batch_vog`).
-    vectorize, autocast, channels_last
+    vectorize, autocast, channels_last, compile
         ``"sample_major"`` only: run the K checkpoints in one ``vmap`` call;
         ``torch.autocast`` dtype (``"bfloat16"`` or ``"float16"``); channels-last
-        memory format for the models and inputs.
+        memory format for the models and inputs; :func:`torch.compile` the
+        models (not with ``vectorize``).
 
     Returns
     -------
@@ -173,8 +182,10 @@ def compute_vog(
     check_choice("target", target, TARGETS)
     check_choice("normalize", normalize, NORMALIZE_MODES)
     check_choice("mode", mode, SCORING_MODES)
-    if mode == "streaming" and (vectorize or autocast or channels_last):
-        raise ValueError("vectorize, autocast and channels_last need mode='sample_major'")
+    if mode == "streaming" and (vectorize or autocast or channels_last or compile):
+        raise ValueError("vectorize, autocast, channels_last and compile need mode='sample_major'")
+    if vectorize and compile:
+        raise ValueError("compile=True works on the per-checkpoint loop, not with vectorize=True")
     checkpoints = list(checkpoints)
     if len(checkpoints) < 2:
         raise ValueError(f"VoG needs at least 2 checkpoints, got {len(checkpoints)}")
@@ -187,7 +198,9 @@ def compute_vog(
         dataset, batch_size=batch_size, num_workers=num_workers, pin_memory=device.type == "cuda"
     )
     if mode == "sample_major":
-        models = load_models(checkpoints, model=model, device=device, channels_last=channels_last)
+        models = load_models(
+            checkpoints, model=model, device=device, channels_last=channels_last, compile=compile
+        )
         raw, true_labels, predictions, scored = score_loader(
             models,
             loader,
