@@ -1,7 +1,16 @@
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 
 import vog
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.py"))
 
 
 def pytest_report_header(config):
@@ -20,3 +29,51 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+def _load_runner():
+    spec = importlib.util.spec_from_file_location(
+        "run_notebooks", ROOT / "scripts" / "run_notebooks.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="session")
+def notebook_runner():
+    """scripts/run_notebooks.py as a module."""
+    return _load_runner()
+
+
+@pytest.fixture(scope="session")
+def smoke_book(tmp_path_factory):
+    """A copy of the book sources with every notebook executed in the smoke profile."""
+    book = tmp_path_factory.mktemp("book")
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(ROOT / name, book / name)
+    shutil.copytree(
+        ROOT / "book", book / "book", ignore=shutil.ignore_patterns("executed", "_build")
+    )
+    shutil.copytree(ROOT / "benchmarks", book / "benchmarks")  # the performance chapter runs it
+    runner = _load_runner()
+    params = runner.load_profile("smoke")
+    for src in NOTEBOOKS:
+        runner.run_notebook(
+            src, book / "book" / "executed", "smoke", params.get(src.stem) or {}, cwd=book
+        )
+    return book
+
+
+@pytest.fixture(scope="session")
+def smoke_html(smoke_book):
+    """The smoke book built to HTML with ``jupyter-book build -n -W --keep-going``."""
+    jb = Path(sys.executable).with_name("jupyter-book")
+    proc = subprocess.run(
+        [str(jb), "build", str(smoke_book), "-n", "-W", "--keep-going"],
+        capture_output=True,
+        text=True,
+        cwd=smoke_book,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return smoke_book / "_build" / "html"

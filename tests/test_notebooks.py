@@ -1,10 +1,6 @@
 """Every notebook runs under papermill (smoke profile) and the book builds with -W."""
 
 import ast
-import importlib.util
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import jupytext
@@ -13,46 +9,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.py"))
+
 pytestmark = pytest.mark.slow
 
 
-def _runner():
-    spec = importlib.util.spec_from_file_location(
-        "run_notebooks", ROOT / "scripts" / "run_notebooks.py"
-    )
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-@pytest.fixture(scope="module")
-def smoke_book(tmp_path_factory):
-    """A copy of the book sources with every notebook executed in the smoke profile."""
-    book = tmp_path_factory.mktemp("book")
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy(ROOT / name, book / name)
-    shutil.copytree(
-        ROOT / "book", book / "book", ignore=shutil.ignore_patterns("executed", "_build")
-    )
-    shutil.copytree(ROOT / "benchmarks", book / "benchmarks")  # the performance chapter runs it
-    runner = _runner()
-    params = runner.load_profile("smoke")
-    for src in NOTEBOOKS:
-        runner.run_notebook(
-            src, book / "book" / "executed", "smoke", params.get(src.stem) or {}, cwd=book
-        )
-    return book
-
-
-def test_there_are_notebooks_and_profiles_cover_them():
+def test_there_are_notebooks_and_profiles_cover_them(notebook_runner):
     assert NOTEBOOKS
     for profile in ("smoke", "default", "paper"):
-        sections = _runner().load_profile(profile)
+        sections = notebook_runner.load_profile(profile)
         assert {p.stem for p in NOTEBOOKS} == set(sections), profile
 
 
 @pytest.mark.parametrize("src", NOTEBOOKS, ids=lambda p: p.stem)
-def test_parameters_cell_first_and_plain_literals(src):
+def test_parameters_cell_first_and_plain_literals(src, notebook_runner):
     nb = jupytext.read(src)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", []), (
@@ -69,7 +38,7 @@ def test_parameters_cell_first_and_plain_literals(src):
     assert "profile" in names
     # every profile key is a real parameter of its notebook
     for profile in ("smoke", "default", "paper"):
-        section = _runner().load_profile(profile)[src.stem] or {}
+        section = notebook_runner.load_profile(profile)[src.stem] or {}
         assert set(section) <= set(names), (profile, set(section) - set(names))
 
 
@@ -82,25 +51,17 @@ def test_notebook_executes_without_errors(smoke_book, src):
     assert injected and 'profile = "smoke"' in injected[0].source
 
 
-def test_failing_notebook_is_reported(tmp_path):
+def test_failing_notebook_is_reported(tmp_path, notebook_runner):
     bad = tmp_path / "99_bad.py"
     bad.write_text('# %% tags=["parameters"]\nprofile = "x"\n\n# %%\nraise RuntimeError("boom")\n')
     with pytest.raises(Exception, match="boom|RuntimeError"):
-        _runner().run_notebook(bad, tmp_path / "out", "smoke", {})
+        notebook_runner.run_notebook(bad, tmp_path / "out", "smoke", {})
     assert not (tmp_path / "out" / "99_bad.ipynb").exists()
     assert (tmp_path / "out" / "99_bad.failed.ipynb").exists()
 
 
-def test_book_builds_with_warnings_as_errors(smoke_book):
-    jb = Path(sys.executable).with_name("jupyter-book")
-    proc = subprocess.run(
-        [str(jb), "build", str(smoke_book), "-n", "-W", "--keep-going"],
-        capture_output=True,
-        text=True,
-        cwd=smoke_book,
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    html = smoke_book / "_build" / "html"
+def test_book_builds_with_warnings_as_errors(smoke_html):
+    html = smoke_html
     assert (html / "index.html").exists()
     page = (html / "book" / "executed" / "01_toy_gaussian.html").read_text()
     assert "Traceback" not in page
