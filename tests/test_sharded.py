@@ -161,3 +161,44 @@ def test_torchrun_two_processes_gloo(project):
     ref = vog.compute_vog(ckpts, pkg.make_data(), model=pkg.make_model(), device="cpu")
     torch.testing.assert_close(res.raw, ref.raw, rtol=1e-6, atol=1e-10)
     torch.testing.assert_close(res.normalized, ref.normalized, rtol=1e-5, atol=1e-6)
+
+
+def test_cli_report(project):
+    tmp, pkg, ckpts = project
+    scores = tmp / "s.parquet"
+    proc = _run(tmp, [sys.executable, "-m", "vog", *_score_args(ckpts, scores)])
+    assert proc.returncode == 0, proc.stderr
+    out = tmp / "audit.html"
+    proc = _run(
+        tmp,
+        [
+            sys.executable,
+            "-m",
+            "vog",
+            "report",
+            str(scores),
+            "--data",
+            "userpkg:make_data",
+            "--out",
+            str(out),
+            "--k",
+            "2",
+        ],
+    )
+    assert proc.returncode == 0, proc.stderr
+    page = out.read_text()
+    res = vog.read_scores(scores)
+    classes = sorted(set(res.scored_labels.tolist()))
+    assert page.count("<h2>class ") == len(classes)
+    assert page.count("data:image/png;base64,") == sum(
+        2 * min(2, int((res.scored_labels == c).sum())) for c in classes
+    )
+    top = int(res.normalized.argmax())
+    assert f"#{top} " in page
+
+
+def test_report_checks_images(project):
+    tmp, pkg, ckpts = project
+    res = vog.compute_vog(ckpts, pkg.make_data(), model=pkg.make_model(), device="cpu")
+    with pytest.raises(ValueError, match="images must have shape"):
+        vog.write_report(res, torch.rand(3, 1, 28, 28), tmp / "r.html")

@@ -44,6 +44,7 @@ from .normalize import NORMALIZE_MODES, class_normalize
 from .ood import BASELINES, fit_baseline, load_ood_set, msp_score, ood_metrics
 from .plots import image_grid, percentile_error_plot, ranked
 from .reference import authors_vog
+from .report import write_report
 from .sample_major import AUTOCAST_DTYPES, batch_vog, stack_checkpoints
 from .scoring import (
     LABEL_MODES,
@@ -134,5 +135,6 @@ __all__ = [
     "VoGResult",
     "WideResNet",
     "write_mnist_c",
+    "write_report",
     "write_scores",
 ]

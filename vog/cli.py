@@ -1,9 +1,10 @@
-"""Command line: ``vog score`` (also under ``torchrun``) and ``vog merge``.
+"""Command line: ``vog score`` (also under ``torchrun``), ``vog merge`` and ``vog report``.
 
     vog score --model mypkg.nets:make_model --data mypkg.data:test_set \\
               --checkpoints ckpt_*.pt --out scores.parquet
 
     torchrun --nproc-per-node 8 -m vog score ...   # one shard set per GPU
+    vog report scores.parquet --data mypkg.data:test_set --out audit.html
 
 ``--model`` and ``--data`` name a callable as ``module:function``; it is
 called without arguments and returns the architecture (an ``nn.Module``) or
@@ -22,7 +23,10 @@ from pathlib import Path
 
 import torch
 
-from .sharded import merge_shards, score_to_shards, write_scores
+from .data import as_dataset
+from .datasets import to_tensors
+from .report import write_report
+from .sharded import merge_shards, read_scores, score_to_shards, write_scores
 
 __all__ = ["main", "resolve"]
 
@@ -89,6 +93,16 @@ def _merge(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    result = read_scores(args.scores)
+    data = as_dataset(resolve(args.data)())
+    images = data.tensors[0] if hasattr(data, "tensors") else to_tensors(data)[0]
+    names = args.class_names.split(",") if args.class_names else None
+    write_report(result, images, args.out, k=args.k, class_names=names)
+    print(f"wrote {args.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="vog", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -117,6 +131,13 @@ def main(argv: list[str] | None = None) -> int:
     mg.add_argument("--out", required=True)
     mg.add_argument("--normalize", choices=("zscore", "abs_zscore"), default="zscore")
     mg.set_defaults(func=_merge)
+    rp = sub.add_parser("report", help="HTML gallery of the lowest/highest VoG per class")
+    rp.add_argument("scores", help="scores file written by `vog score` (.csv, .parquet, .pt)")
+    rp.add_argument("--data", required=True, help="module:function returning the same data")
+    rp.add_argument("--out", required=True, help="HTML file to write")
+    rp.add_argument("--k", type=int, default=10, help="examples per end and class")
+    rp.add_argument("--class-names", help="comma-separated names of the classes")
+    rp.set_defaults(func=_report)
     args = ap.parse_args(argv)
     return args.func(args)
 
