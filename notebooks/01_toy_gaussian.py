@@ -127,6 +127,7 @@ ax.scatter(
 )
 fig.colorbar(sc, ax=ax, label="class-normalised VoG (all epochs)")
 ax.set(xlabel="feature 1", ylabel="feature 2", title="Learned boundary; VoG per point")
+glue("toy_figure", fig, display=False)  # shown on the book's landing page
 plt.show()
 
 # %% [markdown]

@@ -11,6 +11,7 @@ fails if any cell raised, listing the notebooks and the error.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import sys
 import tempfile
@@ -45,6 +46,29 @@ def error_outputs(nb) -> list[str]:
     return errors
 
 
+def check_parameters(nb, params: dict, source: Path) -> None:
+    """Refuse unknown parameter names and values whose type differs from the default's."""
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    defaults = {}
+    for node in ast.parse(cell.source).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            defaults[node.targets[0].id] = ast.literal_eval(node.value)
+    for name, value in params.items():
+        if name not in defaults:
+            raise SystemExit(
+                f"{source.name}: unknown parameter {name!r}; valid: {sorted(defaults)}"
+            )
+        want = type(defaults[name])
+        ok = isinstance(value, want) or (want is float and isinstance(value, int))
+        if isinstance(value, bool) and want is not bool:
+            ok = False
+        if not ok:
+            raise SystemExit(
+                f"{source.name}: parameter {name!r} must be {want.__name__} "
+                f"(default {defaults[name]!r}), got {type(value).__name__} {value!r}"
+            )
+
+
 def run_notebook(source: Path, out_dir: Path, profile: str, params: dict, cwd: Path = ROOT) -> Path:
     nb = jupytext.read(source)
     nb.metadata["kernelspec"] = {
@@ -55,6 +79,7 @@ def run_notebook(source: Path, out_dir: Path, profile: str, params: dict, cwd: P
     nb.metadata.setdefault("language_info", {"name": "python"})
     if not any("parameters" in c.metadata.get("tags", []) for c in nb.cells):
         raise SystemExit(f"{source}: no cell tagged 'parameters'")
+    check_parameters(nb, {**params, "profile": profile}, source)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{source.stem}.ipynb"
     fd, tmp = tempfile.mkstemp(suffix=".ipynb", dir=out_dir, prefix=f".{source.stem}.")

@@ -69,3 +69,23 @@ def test_book_builds_with_warnings_as_errors(smoke_html):
     assert "Profile <strong>" in page or "smoke" in page
     images = list((html / "_images").glob("*.png"))
     assert len(images) >= 2 and all(p.stat().st_size > 1000 for p in images)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_samples": "500"}, "parameter 'n_samples' must be int .* got str '500'"),
+        ({"lr": True}, "parameter 'lr' must be float"),
+        ({"epoch": 15}, "unknown parameter 'epoch'; valid: "),
+    ],
+)
+def test_parameters_of_the_wrong_type_are_refused(tmp_path, notebook_runner, params, match):
+    src = ROOT / "notebooks" / "01_toy_gaussian.py"
+    with pytest.raises(SystemExit, match=match):
+        notebook_runner.run_notebook(src, tmp_path, "smoke", params)
+    assert not list(tmp_path.iterdir())  # nothing executed, nothing written
+
+
+def test_int_is_accepted_for_a_float_parameter(notebook_runner):
+    nb = jupytext.read(ROOT / "notebooks" / "01_toy_gaussian.py")
+    notebook_runner.check_parameters(nb, {"lr": 1, "profile": "x"}, Path("01_toy_gaussian.py"))
