@@ -128,3 +128,12 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path):
         vog.atomic_write(target, boom)
     assert target.read_text() == "old"
     assert [f.name for f in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_empty_data_refused():
+    ckpts = make_checkpoints()
+    empty = (torch.empty(0, 3, 6, 6), torch.empty(0, dtype=torch.long))
+    with pytest.raises(ValueError, match="data is empty"):
+        vog.compute_vog(ckpts, empty)
+    with pytest.raises(ValueError, match="data is empty"):
+        vog.compute_vog(ckpts, empty, mode="sample_major")

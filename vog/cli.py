@@ -133,7 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     mg.set_defaults(func=_merge)
     rp = sub.add_parser("report", help="HTML gallery of the lowest/highest VoG per class")
     rp.add_argument("scores", help="scores file written by `vog score` (.csv, .parquet, .pt)")
-    rp.add_argument("--data", required=True, help="module:function returning the same data")
+    rp.add_argument(
+        "--data",
+        "--images",
+        dest="data",
+        required=True,
+        help="module:function returning the same data (images in score order)",
+    )
     rp.add_argument("--out", required=True, help="HTML file to write")
     rp.add_argument("--k", type=int, default=10, help="examples per end and class")
     rp.add_argument("--class-names", help="comma-separated names of the classes")
