@@ -50,7 +50,6 @@ require_claims = False  # fail the run if the paper's claim is not reproduced
 # %%
 import matplotlib.pyplot as plt
 import pandas as pd
-import torch
 from myst_nb import glue
 
 import vog
@@ -85,32 +84,18 @@ plt.show()
 
 # %%
 model_files, net = run.checkpoints(window), run.model()
-
-
-def vog_scores(x):
-    res = vog.compute_vog(
-        model_files,
-        (x, torch.zeros(len(x), dtype=torch.long)),
-        model=net,
-        labels="predicted",
-        mode="sample_major",
-        device="cpu",
-    )
-    return res.raw, res.scored_labels
-
-
-raw_in, pred_in = vog_scores(x_in)
+raw_in, pred_in = vog.predicted_vog(model_files, x_in, model=net)
 vog.load_checkpoint(net, model_files[-1])
 msp_in = vog.msp_score(net, x_in)
 rows = []
 for name, x_out in ood_sets.items():
-    raw_out, pred_out = vog_scores(x_out)
-    pooled = vog.class_normalize(torch.cat([raw_in, raw_out]), torch.cat([pred_in, pred_out]))
+    raw_out, pred_out = vog.predicted_vog(model_files, x_out, model=net)
+    s_in, s_out = vog.pooled_vog(raw_in, pred_in, raw_out, pred_out)
     rows.append(
         {
             "method": "VoG",
             "corruption": name,
-            **vog.ood_metrics(pooled[: len(raw_in)], pooled[len(raw_in) :]),
+            **vog.ood_metrics(s_in, s_out),
         }
     )
     rows.append(

@@ -84,27 +84,15 @@ plt.show()
 rows, pooled_scores = [], {}
 for arch, run in runs.items():
     files, net = run.checkpoints(window), run.model()
-
-    def vog_scores(x, files=files, net=net):
-        res = vog.compute_vog(
-            files,
-            (x, torch.zeros(len(x), dtype=torch.long)),
-            model=net,
-            labels="predicted",
-            mode="sample_major",
-            device="cpu",
-        )
-        return res.raw, res.scored_labels
-
-    raw_in, pred_in = vog_scores(x_in)
+    raw_in, pred_in = vog.predicted_vog(files, x_in, model=net)
     vog.load_checkpoint(net, files[-1])
     msp_in = vog.msp_score(net, x_in)
     for name, x_out in sets.items():
-        raw_out, pred_out = vog_scores(x_out)
-        pooled = vog.class_normalize(torch.cat([raw_in, raw_out]), torch.cat([pred_in, pred_out]))
-        pooled_scores[(arch, name)] = pooled
+        raw_out, pred_out = vog.predicted_vog(files, x_out, model=net)
+        vog_in, vog_out = vog.pooled_vog(raw_in, pred_in, raw_out, pred_out)
+        pooled_scores[(arch, name)] = torch.cat([vog_in, vog_out])
         for method, (s_in, s_out) in {
-            "VoG": (pooled[: len(raw_in)], pooled[len(raw_in) :]),
+            "VoG": (vog_in, vog_out),
             "MSP": (msp_in, vog.msp_score(net, x_out)),
         }.items():
             rows.append(

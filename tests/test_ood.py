@@ -83,3 +83,20 @@ def test_load_ood_set_folder_and_errors(tmp_path):
     assert x.shape == (3, 3, 32, 32)
     with pytest.raises(ValueError, match="unknown OoD set 'svhn'"):
         vog.load_ood_set("svhn", like=torch.zeros(1, 1, 28, 28), n=5)
+
+
+def test_predicted_and_pooled_vog():
+    torch.manual_seed(0)
+    models = [
+        torch.nn.Sequential(
+            torch.nn.Flatten(), torch.nn.Linear(16, 3), torch.nn.Tanh(), torch.nn.Linear(3, 3)
+        )
+        for _ in range(3)
+    ]
+    x = torch.randn(20, 1, 4, 4)
+    raw, pred = vog.predicted_vog(models, x, model=None)
+    ref = vog.compute_vog(models, (x, torch.zeros(20, dtype=torch.long)), labels="predicted")
+    torch.testing.assert_close(raw, ref.raw)
+    assert torch.equal(pred, models[-1](x).argmax(1))
+    s_in, s_out = vog.pooled_vog(raw[:12], pred[:12], raw[12:], pred[12:])
+    torch.testing.assert_close(torch.cat([s_in, s_out]), vog.class_normalize(raw, pred))

@@ -41,7 +41,15 @@ from .gradients import (
 from .metrics import class_level, error_by_percentile, spearman, tail_errors
 from .models import MLP, DenseNetBC, LeNet, ResNet18, WideResNet, resnet50
 from .normalize import NORMALIZE_MODES, class_normalize
-from .ood import BASELINES, fit_baseline, load_ood_set, msp_score, ood_metrics
+from .ood import (
+    BASELINES,
+    fit_baseline,
+    load_ood_set,
+    msp_score,
+    ood_metrics,
+    pooled_vog,
+    predicted_vog,
+)
 from .plots import image_grid, percentile_error_plot, ranked
 from .reference import authors_vog
 from .report import write_report
@@ -112,6 +120,8 @@ __all__ = [
     "ood_metrics",
     "percentile_error_plot",
     "pixel_shape_of",
+    "pooled_vog",
+    "predicted_vog",
     "ranked",
     "read_scores",
     "reduce_channels",

@@ -26,7 +26,15 @@ from torch import nn
 from ._checks import check_choice
 from .gradients import frozen_eval
 
-__all__ = ["BASELINES", "ood_metrics", "msp_score", "fit_baseline", "load_ood_set"]
+__all__ = [
+    "BASELINES",
+    "ood_metrics",
+    "msp_score",
+    "fit_baseline",
+    "load_ood_set",
+    "predicted_vog",
+    "pooled_vog",
+]
 
 #: Baselines of paper Table 1 (name -> what implements it here).
 BASELINES = {
@@ -214,3 +222,39 @@ def load_ood_set(
     if x.shape[1] != shape[0]:
         x = x.mean(1, keepdim=True) if shape[0] == 1 else x.expand(-1, shape[0], -1, -1)
     return x.contiguous()
+
+
+def predicted_vog(
+    checkpoints, x: torch.Tensor, *, model: nn.Module, device: str = "cpu", batch_size: int = 256
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """VoG of unlabelled images: the logit of the last checkpoint's predicted class.
+
+    Returns raw VoG (N,), higher = harder, and the predicted labels (N,).
+    Sample-major scoring (:func:`vog.compute_vog`).
+    """
+    from .scoring import compute_vog
+
+    res = compute_vog(
+        checkpoints,
+        (x, torch.zeros(len(x), dtype=torch.long)),
+        model=model,
+        labels="predicted",
+        mode="sample_major",
+        device=device,
+        batch_size=batch_size,
+    )
+    return res.raw, res.scored_labels
+
+
+def pooled_vog(
+    raw_in: torch.Tensor, pred_in: torch.Tensor, raw_out: torch.Tensor, pred_out: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """OoD scores of both sets: VoG class-normalised over the pooled examples (by predicted class).
+
+    Pooling keeps a shift between the sets visible; normalising each set on
+    its own would centre both at 0.
+    """
+    from .normalize import class_normalize
+
+    z = class_normalize(torch.cat([raw_in, raw_out]), torch.cat([pred_in, pred_out]))
+    return z[: len(raw_in)], z[len(raw_in) :]
