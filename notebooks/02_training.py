@@ -19,21 +19,22 @@
 # VoG(early) uses the first 3 epochs, VoG(late) the last 3. Reported test
 # accuracy: 89.57% (CIFAR-10), 66.86% (CIFAR-100), 76.68% (ImageNet).
 #
-# This chapter trains the run that the following chapters analyse. In the
+# This chapter trains the runs that the following chapters analyse. In the
 # `default` profile that is LeNet on the 10,000 real MNIST digits embedded in
-# the package; the `paper` profile runs the CIFAR-10 recipe above (GPU).
-# Gradients are streamed into per-window accumulators during training, so no
-# gradient is stored; model checkpoints are kept for the predicted-label
-# analysis.
+# the package; the `paper` profile runs the paper's three recipes above
+# (GPU): CIFAR-10 and CIFAR-100 with ResNet-18, and ImageNet with ResNet-50
+# (SGD 0.1, decayed at epochs 30, 60, 80, 90 epochs, a checkpoint every 3
+# epochs: 31 checkpoints, close to the paper's 32). For CIFAR, gradients are
+# streamed into per-window accumulators during training, so no gradient is
+# stored; ImageNet's per-pixel state would not fit in memory, so its
+# checkpoints are scored afterwards in sample-major mode (same scores).
+# Model checkpoints are kept for the predicted-label and OoD analyses.
 
 # %% tags=["parameters"]
 profile = "default"  # which parameter profile produced this page
-experiment = {
-    "dataset": "mnist",
-    "model": "lenet",
-    "epochs": 12,
-    "lr": 0.05,
-}  # vog.ExperimentConfig
+experiments = {
+    "MNIST": {"dataset": "mnist", "model": "lenet", "epochs": 12, "lr": 0.05},
+}  # name: vog.ExperimentConfig; the first one is summarised on the reproduction page
 cache_dir = "data/runs"  # trained runs are cached here and shared between chapters
 data_root = "data"  # data sets live here
 require_claims = False  # fail the run if the paper's claim is not reproduced
@@ -45,20 +46,31 @@ from myst_nb import glue
 
 import vog
 
-cfg = vog.ExperimentConfig(**experiment)
+configs = {name: vog.ExperimentConfig(**e) for name, e in experiments.items()}
+first = next(iter(configs))
 glue("train_profile", profile, display=False)
-glue("train_setup", f"{cfg.model} on {cfg.dataset}, {cfg.epochs} epochs", display=False)
+glue(
+    "train_setup",
+    "; ".join(f"{c.model} on {c.dataset}, {c.epochs} epochs" for c in configs.values()),
+    display=False,
+)
 
 # %% [markdown]
 # ## Training
 
 # %%
-run = vog.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
-history = pd.DataFrame(run.history).set_index("epoch")
+runs = {
+    name: vog.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root, progress=False)
+    for name, cfg in configs.items()
+}
 fig, ax = plt.subplots(1, 2, figsize=(10, 3.2))
-history[["train_loss"]].plot(ax=ax[0], legend=False, title="training loss")
-(100 * history[["train_acc", "eval_acc"]]).plot(ax=ax[1], title="accuracy (%)")
-ax[1].legend(["train", "test"])
+for name, run in runs.items():
+    history = pd.DataFrame(run.history).set_index("epoch")
+    history["train_loss"].plot(ax=ax[0], label=name, title="training loss")
+    (100 * history["eval_acc"]).plot(ax=ax[1], label=f"{name} test", title="accuracy (%)")
+    (100 * history["train_acc"]).plot(ax=ax[1], ls="--", label=f"{name} train")
+ax[0].legend()
+ax[1].legend()
 plt.tight_layout()
 plt.show()
 
@@ -66,37 +78,46 @@ plt.show()
 # ## Accuracy beside the paper's
 #
 # The paper's numbers are for its own data sets and networks; a row compares
-# like with like only where the data set matches.
+# like with like only where the data set matches. "After the early stage" is
+# the test accuracy after the last epoch of the VoG(early) window (paper:
+# 44.65%, 14.16%, 51.87%).
 
 # %%
 paper_accuracy = {"cifar10": 89.57, "cifar100": 66.86, "imagenet": 76.68}  # paper Sec. 2.2
-windows = vog.vog_windows(cfg.epochs, every=cfg.vog_every, stage=cfg.stage)
-stage_acc = {w: 100 * run.history[eps[-1]]["eval_acc"] for w, eps in windows.items()}
-table = pd.DataFrame(
-    [
+paper_early = {"cifar10": 44.65, "cifar100": 14.16, "imagenet": 51.87}  # paper Sec. 2.2
+rows = []
+for name, run in runs.items():
+    cfg = run.config
+    windows = vog.vog_windows(cfg.epochs, every=cfg.vog_every, stage=cfg.stage)
+    rows.append(
         {
+            "run": name,
             "data set": cfg.dataset,
             "model": cfg.model,
             "test accuracy (%)": 100 * run.test_acc,
-            "after early stage (%)": stage_acc["early"],
             "paper (%)": paper_accuracy.get(cfg.dataset, float("nan")),
-        },
-    ]
-).set_index("data set")
-glue("train_test_acc", 100 * run.test_acc, display=False)
+            "after early stage (%)": 100 * run.history[windows["early"][-1]]["eval_acc"],
+            "paper, early (%)": paper_early.get(cfg.dataset, float("nan")),
+        }
+    )
+table = pd.DataFrame(rows).set_index("run")
+glue("train_test_acc", 100 * runs[first].test_acc, display=False)
 table.round(2)
 
 # %% tags=["remove-cell"]
-# Paper claim (Sec. 2.2): the recipe reaches the reported test accuracy (within 2 points).
-if cfg.dataset in paper_accuracy:
-    reached = 100 * run.test_acc >= paper_accuracy[cfg.dataset] - 2.0
-    verdict = "reproduced" if reached else "NOT reproduced"
-    if require_claims:
-        assert reached, (
-            f"test accuracy {100 * run.test_acc:.2f}% vs paper {paper_accuracy[cfg.dataset]}%"
-        )
-else:
+# Paper claim (Sec. 2.2): each recipe reaches the reported test accuracy (within 2 points).
+checked = {n: r for n, r in runs.items() if r.config.dataset in paper_accuracy}
+missed = [
+    f"{n}: {100 * r.test_acc:.2f}% vs paper {paper_accuracy[r.config.dataset]}%"
+    for n, r in checked.items()
+    if 100 * r.test_acc < paper_accuracy[r.config.dataset] - 2.0
+]
+if not checked:
     verdict = "not applicable to this data set (the paper trains on CIFAR and ImageNet)"
+else:
+    verdict = "reproduced" if not missed else "NOT reproduced (" + "; ".join(missed) + ")"
+if require_claims:
+    assert checked and not missed, missed
 glue("train_claim", verdict, display=False)
 
 # %% [markdown]
@@ -106,20 +127,25 @@ glue("train_claim", verdict, display=False)
 
 # %%
 summary = pd.DataFrame(
-    {
-        w: {
+    [
+        {
+            "run": name,
+            "window": w,
             "epochs": f"{eps[0]}..{eps[-1]} ({len(eps)} checkpoints)",
             "mean raw VoG": float(run.vog["test"][w].mean()),
             "median raw VoG": float(run.vog["test"][w].median()),
         }
-        for w, eps in windows.items()
-    }
-).T
+        for name, run in runs.items()
+        for w, eps in vog.vog_windows(
+            run.config.epochs, every=run.config.vog_every, stage=run.config.stage
+        ).items()
+    ]
+).set_index(["run", "window"])
 summary
 
 # %% [markdown]
 # ## Summary
 #
 # - Profile **{glue:text}`train_profile`**: {glue:text}`train_setup`.
-# - Final test accuracy {glue:text}`train_test_acc:.2f`%. The paper's accuracy
-#   claim is {glue:text}`train_claim`.
+# - Final test accuracy of the first run {glue:text}`train_test_acc:.2f`%. The
+#   paper's accuracy claim is {glue:text}`train_claim`.

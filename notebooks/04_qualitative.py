@@ -40,10 +40,10 @@ from myst_nb import glue
 import vog
 
 cfg = vog.ExperimentConfig(**experiment)
-run = vog.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root, keep_images=True)
+run = vog.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
 glue("qual_profile", profile, display=False)
 glue("qual_setup", f"{cfg.model} on {cfg.dataset}", display=False)
-images, labels = run.images["train"], run.labels["train"]
+labels = run.labels["train"]
 scores = {w: vog.class_normalize(run.vog["train"][w], labels) for w in ("early", "late")}
 
 # %% [markdown]
@@ -54,8 +54,14 @@ for c in classes:
     fig, axes = plt.subplots(1, 4, figsize=(12, 3.4))
     for i, w in enumerate(("early", "late")):
         r = vog.ranked(scores[w], k=k, among=labels == c)
-        vog.image_grid(axes[2 * i], images[r["lowest"]], title=f"class {c}, {w}: lowest VoG")
-        vog.image_grid(axes[2 * i + 1], images[r["highest"]], title=f"class {c}, {w}: highest VoG")
+        vog.image_grid(
+            axes[2 * i], run.examples("train", r["lowest"]), title=f"class {c}, {w}: lowest VoG"
+        )
+        vog.image_grid(
+            axes[2 * i + 1],
+            run.examples("train", r["highest"]),
+            title=f"class {c}, {w}: highest VoG",
+        )
     plt.tight_layout()
     plt.show()
 
@@ -65,8 +71,8 @@ for c in classes:
 # %%
 r = vog.ranked(scores["late"], k=k)
 fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
-vog.image_grid(axes[0], images[r["lowest"]], title="lowest VoG (all classes)")
-vog.image_grid(axes[1], images[r["highest"]], title="highest VoG (all classes)")
+vog.image_grid(axes[0], run.examples("train", r["lowest"]), title="lowest VoG (all classes)")
+vog.image_grid(axes[1], run.examples("train", r["highest"]), title="highest VoG (all classes)")
 plt.tight_layout()
 plt.show()
 

@@ -41,6 +41,15 @@ def _load_runner():
 
 
 @pytest.fixture(scope="session")
+def fabricate():
+    """tests/fabricate.py: data files in the real on-disk formats, random pixels."""
+    spec = importlib.util.spec_from_file_location("fabricate", ROOT / "tests" / "fabricate.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="session")
 def notebook_runner():
     """scripts/run_notebooks.py as a module."""
     return _load_runner()

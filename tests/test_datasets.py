@@ -3,8 +3,6 @@
 import gzip
 import hashlib
 import pickle
-import struct
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,20 +11,13 @@ import torch
 import vog
 
 
-def write_idx(path: Path, arr: np.ndarray) -> None:
-    code = 0x0803 if arr.ndim == 3 else 0x0801
-    path.write_bytes(
-        struct.pack(">I", code) + struct.pack(f">{arr.ndim}I", *arr.shape) + arr.tobytes()
-    )
-
-
-def test_mnist_idx_from_disk(tmp_path):
+def test_mnist_idx_from_disk(tmp_path, fabricate):
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)
     x = np.random.default_rng(0).integers(0, 256, (7, 28, 28), dtype=np.uint8)
     y = np.arange(7, dtype=np.uint8)
-    write_idx(raw / "t10k-images-idx3-ubyte", x)
-    write_idx(raw / "t10k-labels-idx1-ubyte", y)
+    fabricate.write_idx(raw / "t10k-images-idx3-ubyte", x)
+    fabricate.write_idx(raw / "t10k-labels-idx1-ubyte", y)
     xt, yt = vog.mnist(tmp_path, train=False, source="disk")
     assert xt.shape == (7, 1, 28, 28) and xt.dtype == torch.float32
     assert torch.equal((xt[:, 0] * 255).round().byte(), torch.from_numpy(x))
@@ -36,8 +27,8 @@ def test_mnist_idx_from_disk(tmp_path):
     # the same files are what torchvision's MNIST reads (it wants both splits present)
     from torchvision.datasets import MNIST
 
-    write_idx(raw / "train-images-idx3-ubyte", x)
-    write_idx(raw / "train-labels-idx1-ubyte", y)
+    fabricate.write_idx(raw / "train-images-idx3-ubyte", x)
+    fabricate.write_idx(raw / "train-labels-idx1-ubyte", y)
 
     tv = MNIST(str(tmp_path), train=False, download=False)
     assert torch.equal(tv.data, torch.from_numpy(x)) and tv.targets.tolist() == yt.tolist()
@@ -75,38 +66,9 @@ def test_embedded_mnist_checksums_match_package():
         )
 
 
-def fabricate_cifar(root: Path, name: str, n: int = 6):
-    rng = np.random.default_rng(1)
-    if name == "cifar10":
-        folder, files, key = (
-            root / "cifar-10-batches-py",
-            [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"],
-            "labels",
-        )
-    else:
-        folder, files, key = root / "cifar-100-python", ["train", "test"], "fine_labels"
-    folder.mkdir(parents=True)
-    batches = {}
-    for f in files:
-        data = rng.integers(0, 256, (n, 3072), dtype=np.uint8)
-        labels = rng.integers(0, 10, n).tolist()
-        batches[f] = (data, labels)
-        with (folder / f).open("wb") as fh:
-            pickle.dump(
-                {
-                    "batch_label": f,
-                    key: labels,
-                    "data": data,
-                    "filenames": [f"{i}.png" for i in range(n)],
-                },
-                fh,
-            )
-    return batches
-
-
 @pytest.mark.parametrize("name", ["cifar10", "cifar100"])
-def test_cifar_pickle_batches(tmp_path, name):
-    batches = fabricate_cifar(tmp_path, name)
+def test_cifar_pickle_batches(tmp_path, name, fabricate):
+    batches = fabricate.cifar(tmp_path, name)
     x, y = vog.cifar(tmp_path, name=name, train=False)
     data, labels = batches["test_batch" if name == "cifar10" else "test"]
     assert x.shape == (6, 3, 32, 32) and y.tolist() == labels
@@ -194,3 +156,22 @@ def test_corrupt_errors():
     with pytest.raises(TypeError, match="float"):
         vog.corrupt(torch.zeros(2, 28, 28, dtype=torch.uint8), "fog")
     assert len(vog.CORRUPTIONS) == 15
+
+
+def test_imagenet_is_lazy_with_train_and_eval_transforms(tmp_path, fabricate):
+    fabricate.imagenet(tmp_path)
+    ev = vog.imagenet(tmp_path, train=False, size=40)
+    assert len(ev) == 9 and ev.classes == ["n01440764", "n01443537", "n01484850"]
+    x, y = ev[4]
+    assert x.shape == (3, 40, 40) and x.dtype == torch.float32 and y == 1
+    assert 0.0 <= float(x.min()) and float(x.max()) <= 1.0
+    assert torch.equal(ev[4][0], x)  # evaluation transform is deterministic
+    tr = vog.imagenet(tmp_path, train=True, size=40, augment=True)
+    assert len(tr) == 18 and tr[0][0].shape == (3, 40, 40)
+    torch.manual_seed(0)
+    a = tr[0][0]
+    assert any(not torch.equal(a, tr[0][0]) for _ in range(5))  # random resized crop / flip
+    with pytest.raises(FileNotFoundError, match="cannot be downloaded automatically"):
+        vog.imagenet(tmp_path / "elsewhere")
+    with pytest.raises(ValueError, match="size must be >= 32"):
+        vog.imagenet(tmp_path, size=16)

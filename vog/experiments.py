@@ -10,17 +10,21 @@ epoch. Everything is written atomically and loaded with ``weights_only=True``.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
+from torch.utils.data import Dataset
 
 from ._checks import check_choice
 from .checkpoints import atomic_write
-from .datasets import cifar, digits, mnist
-from .models import MLP, DenseNetBC, LeNet, ResNet18, WideResNet
+from .data import as_dataset
+from .datasets import cifar, digits, imagenet, mnist
+from .models import MLP, DenseNetBC, LeNet, ResNet18, WideResNet, resnet50
 from .training import evaluate, train_with_vog
 
 __all__ = [
@@ -36,9 +40,11 @@ __all__ = [
 ]
 
 #: Valid values of ``ExperimentConfig.dataset``.
-DATASETS = ("digits", "mnist", "cifar10", "cifar100")
+DATASETS = ("digits", "mnist", "cifar10", "cifar100", "imagenet")
 #: Valid values of ``ExperimentConfig.model``.
-MODELS = ("mlp", "lenet", "resnet18", "densenet_bc", "wrn28_10")
+MODELS = ("mlp", "lenet", "resnet18", "densenet_bc", "wrn28_10", "resnet50")
+#: Data sets read lazily from disk (too large for memory); scored sample-major.
+LAZY_DATASETS = ("imagenet",)
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,16 @@ class ExperimentConfig:
     ``vog_every``: epochs between checkpoints of the "all" window (paper: 10);
     ``stage``: epochs in the early/late windows (paper: 3). ``label_noise``: the
     fraction of training labels shuffled among themselves (paper Sec. 4.1: 0.2).
+    ``augment``: random crop + flip (CIFAR: 4-pixel padding; ImageNet: random
+    resized crop). ``image_size``: ImageNet's crop size (paper: 224).
+    ``train_limit`` / ``test_limit``: keep that many examples (the first ones;
+    for ImageNet, whose folders are sorted by class, a fixed random subset).
+    ``data_source`` (MNIST, CIFAR): the embedded digits, a torchvision download,
+    or files already on disk (ImageNet is always read from disk).
+
+    ImageNet runs do not fit the per-pixel streaming state in memory: their
+    model checkpoints are saved and VoG is computed afterwards in sample-major
+    mode (:func:`vog.compute_vog`), which gives the same scores.
     """
 
     dataset: str = "mnist"
@@ -67,6 +83,7 @@ class ExperimentConfig:
     train_limit: int | None = None
     test_limit: int | None = None
     data_source: str = "embedded"
+    image_size: int = 224
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -95,6 +112,7 @@ class Experiment:
     the labels trained/scored with (noisy ones included), ``clean_labels`` the
     original ones, ``noisy`` marks shuffled training labels, ``predictions``
     the final model's predictions and ``test_acc`` its test accuracy in [0, 1].
+    Splits are ``"train"`` and ``"test"`` (ImageNet: the validation set).
     """
 
     config: ExperimentConfig
@@ -105,32 +123,78 @@ class Experiment:
     predictions: dict[str, torch.Tensor] = field(default_factory=dict)
     noisy: torch.Tensor | None = None
     test_acc: float = float("nan")
-    images: dict[str, torch.Tensor] = field(default_factory=dict)
     folder: Path | None = None
+    _splits: _Splits | None = field(default=None, repr=False, init=False)
 
     def checkpoints(self, window: str) -> list[Path]:
         """Model checkpoint files of the epochs in ``window`` (for :func:`vog.compute_vog`)."""
-        windows = vog_windows(
-            self.config.epochs, every=self.config.vog_every, stage=self.config.stage
-        )
-        check_choice("window", window, windows)
-        files = [self.folder / f"epoch_{e:04d}.pt" for e in windows[window]]
-        missing = [f.name for f in files if not f.is_file()]
-        if missing:
-            raise FileNotFoundError(f"checkpoints {missing} are not in {self.folder}")
-        return files
+        return _window_files(self.config, self.folder, window)
 
     def model(self) -> torch.nn.Module:
         """A fresh instance of the run's architecture (load a checkpoint into it)."""
-        (xtr, ytr), (_, yte) = load_data(self.config, self._data_root)
-        return make_model(self.config, xtr[:1], int(torch.cat([ytr, yte]).max()) + 1)
+        return make_model(self.config, self._data().example, self._data().n_classes)
 
-    _data_root: Path = Path("data")
+    def dataset(self, split: str) -> Dataset:
+        """The examples of ``split`` as scored (no augmentation, training labels as trained)."""
+        check_choice("split", split, ("train", "test"))
+        return as_dataset(self._data().scored[split])
+
+    def examples(self, split: str, indices) -> torch.Tensor:
+        """Images of ``split`` at ``indices`` (int sequence or tensor), shape (len, C, H, W)."""
+        ds = self.dataset(split)
+        idx = torch.as_tensor(indices, dtype=torch.long).reshape(-1)
+        if len(idx) == 0:
+            return ds[0][0].new_empty((0, *ds[0][0].shape))
+        if hasattr(ds, "tensors"):
+            return ds.tensors[0][idx]
+        return torch.stack([ds[int(i)][0] for i in idx])
+
+    def _data(self) -> _Splits:
+        if self._splits is None:
+            raise RuntimeError("this Experiment has no data attached; use vog.run_experiment")
+        return self._splits
+
+
+@dataclass
+class _Splits:
+    """The data of a run: what is trained on, what is scored, and its shape."""
+
+    fit: Dataset | tuple
+    scored: dict[str, Dataset | tuple]
+    clean: dict[str, torch.Tensor]
+    noisy: torch.Tensor
+    n_classes: int
+    example: torch.Tensor
+
+    def fit_labels(self) -> torch.Tensor:
+        fit = self.scored["train"]
+        return fit[1] if isinstance(fit, tuple) else fit.targets
+
+
+class _View(Dataset):
+    """Examples ``indices`` of ``base`` with the given labels (subsets, shuffled labels)."""
+
+    def __init__(self, base: Dataset, indices: torch.Tensor, labels: torch.Tensor) -> None:
+        self.base, self.indices, self.targets = base, indices, labels
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i: int):
+        return self.base[int(self.indices[i])][0], int(self.targets[i])
 
 
 def load_data(cfg: ExperimentConfig, root: str | Path = "data"):
-    """``(x_train, y_train), (x_test, y_test)`` of the configured data set."""
+    """``(x_train, y_train), (x_test, y_test)`` of the configured data set as tensors.
+
+    Not for ImageNet (it does not fit in memory): use :func:`vog.imagenet`.
+    """
     check_choice("dataset", cfg.dataset, DATASETS)
+    if cfg.dataset in LAZY_DATASETS:
+        raise ValueError(
+            f"{cfg.dataset} is read lazily and cannot be loaded as tensors; "
+            "use vog.imagenet(...) or Experiment.dataset(split)"
+        )
     if cfg.dataset == "digits":
         (xtr, ytr), (xte, yte) = digits(seed=cfg.seed)
     elif cfg.dataset == "mnist":
@@ -146,6 +210,63 @@ def load_data(cfg: ExperimentConfig, root: str | Path = "data"):
     )
 
 
+def _subset(n: int, limit: int | None) -> torch.Tensor:
+    """All indices, or a fixed random ``limit`` of them in increasing order."""
+    if limit is None or limit >= n:
+        return torch.arange(n)
+    return torch.randperm(n, generator=torch.Generator().manual_seed(0))[:limit].sort().values
+
+
+def _load_splits(cfg: ExperimentConfig, root: str | Path) -> _Splits:
+    if cfg.dataset not in LAZY_DATASETS:
+        (xtr, ytr), (xte, yte) = load_data(cfg, root)
+        train_y, noisy = _noisy_labels(ytr, cfg)
+        return _Splits(
+            fit=(xtr, train_y),
+            scored={"train": (xtr, train_y), "test": (xte, yte)},
+            clean={"train": ytr, "test": yte},
+            noisy=noisy,
+            n_classes=int(torch.cat([ytr, yte]).max()) + 1,
+            example=xtr[:1],
+        )
+    fit_base = imagenet(root, train=True, size=cfg.image_size, augment=cfg.augment)
+    train_base = imagenet(root, train=True, size=cfg.image_size)
+    test_base = imagenet(root, train=False, size=cfg.image_size)
+    if train_base.classes != test_base.classes:
+        raise ValueError("ImageNet train/ and val/ hold different class folders")
+    itr = _subset(len(train_base), cfg.train_limit)
+    ite = _subset(len(test_base), cfg.test_limit)
+    ytr = torch.as_tensor(train_base.targets)[itr]
+    yte = torch.as_tensor(test_base.targets)[ite]
+    train_y, noisy = _noisy_labels(ytr, cfg)
+    return _Splits(
+        fit=_View(fit_base, itr, train_y),
+        scored={"train": _View(train_base, itr, train_y), "test": _View(test_base, ite, yte)},
+        clean={"train": ytr, "test": yte},
+        noisy=noisy,
+        n_classes=len(train_base.classes),
+        example=train_base[0][0].unsqueeze(0),
+    )
+
+
+def _noisy_labels(y: torch.Tensor, cfg: ExperimentConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    if cfg.label_noise > 0:
+        return _shuffle_labels(y, cfg.label_noise, cfg.seed)
+    return y, torch.zeros_like(y, dtype=torch.bool)
+
+
+def _window_files(cfg: ExperimentConfig, folder: Path | None, window: str) -> list[Path]:
+    windows = vog_windows(cfg.epochs, every=cfg.vog_every, stage=cfg.stage)
+    check_choice("window", window, windows)
+    if folder is None:
+        raise RuntimeError("this Experiment has no folder; use vog.run_experiment")
+    files = [folder / f"epoch_{e:04d}.pt" for e in windows[window]]
+    missing = [f.name for f in files if not f.is_file()]
+    if missing:
+        raise FileNotFoundError(f"checkpoints {missing} are not in {folder}")
+    return files
+
+
 def make_model(cfg: ExperimentConfig, x: torch.Tensor, n_classes: int) -> torch.nn.Module:
     """The configured architecture for inputs shaped like ``x`` (N, C, H, W)."""
     check_choice("model", cfg.model, MODELS)
@@ -158,6 +279,10 @@ def make_model(cfg: ExperimentConfig, x: torch.Tensor, n_classes: int) -> torch.
         return DenseNetBC(n_classes, in_channels=c)
     if cfg.model == "wrn28_10":
         return WideResNet(n_classes, in_channels=c)
+    if cfg.model == "resnet50":
+        if c != 3:
+            raise ValueError(f"resnet50 needs 3-channel images, got {c} channels")
+        return resnet50(n_classes)
     return ResNet18(n_classes, in_channels=c, width=cfg.width)
 
 
@@ -207,52 +332,64 @@ def run_experiment(
     cache_dir: str | Path = "data/runs",
     data_root: str | Path = "data",
     device: str | None = None,
-    keep_images: bool = False,
+    num_workers: int | None = None,
     progress: bool = False,
 ) -> Experiment:
-    """Train (or load from ``cache_dir``) the run described by ``cfg``."""
+    """Train (or load from ``cache_dir``) the run described by ``cfg``.
+
+    ``num_workers``: DataLoader workers (default: 0 for in-memory data sets,
+    up to 8 for ImageNet).
+    """
     folder = Path(cache_dir) / cfg.key()
     result_path = folder / "result.pt"
-    (xtr, ytr), (xte, yte) = load_data(cfg, data_root)
+    splits = _load_splits(cfg, data_root)
+    lazy = cfg.dataset in LAZY_DATASETS
+    if num_workers is None:
+        num_workers = min(8, os.cpu_count() or 1) if lazy else 0
     if result_path.is_file():
         exp = _load(result_path, cfg)
     else:
         torch.manual_seed(cfg.seed)
-        train_y, noisy = (ytr, torch.zeros_like(ytr, dtype=torch.bool))
-        if cfg.label_noise > 0:
-            train_y, noisy = _shuffle_labels(ytr, cfg.label_noise, cfg.seed)
-        n_classes = int(torch.cat([ytr, yte]).max()) + 1
-        model = make_model(cfg, xtr, n_classes)
+        model = make_model(cfg, splits.example, splits.n_classes)
+        windows = vog_windows(cfg.epochs, every=cfg.vog_every, stage=cfg.stage)
         run = train_with_vog(
             model,
-            (xtr, train_y),
+            splits.fit,
             epochs=cfg.epochs,
-            vog_data={"train": (xtr, train_y), "test": (xte, yte)},
-            windows=vog_windows(cfg.epochs, every=cfg.vog_every, stage=cfg.stage),
+            # lazy data: checkpoints only, VoG afterwards in sample-major mode
+            vog_data={} if lazy else splits.scored,
+            windows=windows,
             lr=cfg.lr,
             momentum=cfg.momentum,
             weight_decay=cfg.weight_decay,
             batch_size=cfg.batch_size,
             lr_milestones=cfg.lr_milestones,
             lr_gamma=cfg.lr_gamma,
-            augment=crop_flip if cfg.augment else None,
-            eval_data=(xte, yte),
+            augment=crop_flip if cfg.augment and not lazy else None,
+            eval_data=splits.scored["test"],
             seed=cfg.seed,
             device=device,
             checkpoint_dir=folder,
             resume=True,
             progress=progress,
             save_models=True,
+            num_workers=num_workers,
         )
+        vog_scores = run.vog
+        predictions = {k: v[-1] for k, v in run.predictions.items()}
+        if lazy:
+            vog_scores, predictions = _score_saved(
+                cfg, folder, model, splits, windows, device, num_workers, progress
+            )
         exp = Experiment(
             config=cfg,
             history=run.history,
-            vog=run.vog,
-            labels={"train": train_y, "test": yte},
-            clean_labels={"train": ytr, "test": yte},
-            predictions={k: v[-1] for k, v in run.predictions.items()},
-            noisy=noisy,
-            test_acc=evaluate(model, (xte, yte), device=device),
+            vog=vog_scores,
+            labels={"train": splits.fit_labels(), "test": splits.clean["test"]},
+            clean_labels=splits.clean,
+            predictions=predictions,
+            noisy=splits.noisy,
+            test_acc=evaluate(model, splits.scored["test"], device=device, num_workers=num_workers),
         )
         state = {
             k: getattr(exp, k)
@@ -269,10 +406,33 @@ def run_experiment(
         state["config"] = asdict(cfg)
         atomic_write(result_path, lambda p: torch.save(state, p))
         (folder / "train_state.pt").unlink(missing_ok=True)
-    if keep_images:
-        exp.images = {"train": xtr, "test": xte}
-    exp.folder, exp._data_root = folder, Path(data_root)
+    exp.folder, exp._splits = folder, splits
     return exp
+
+
+def _score_saved(cfg, folder, model, splits, windows, device, num_workers, progress):
+    """VoG of every split and window from the saved checkpoints (sample-major)."""
+    from .scoring import compute_vog
+
+    vog_scores: dict[str, dict[str, torch.Tensor]] = {}
+    predictions: dict[str, torch.Tensor] = {}
+    for split, data in splits.scored.items():
+        vog_scores[split] = {}
+        for window in windows:
+            res = compute_vog(
+                _window_files(cfg, folder, window),
+                data,
+                model=copy.deepcopy(model),
+                mode="sample_major",
+                batch_size=max(cfg.batch_size, 64),
+                device=device,
+                num_workers=num_workers,
+                progress=progress,
+            )
+            vog_scores[split][window] = res.raw
+            if window == "all":  # its last checkpoint is the final model
+                predictions[split] = res.predictions
+    return vog_scores, predictions
 
 
 def _load(path: Path, cfg: ExperimentConfig) -> Experiment:

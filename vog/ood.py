@@ -73,11 +73,20 @@ def ood_metrics(score_in, score_out) -> dict[str, float]:
 
 
 @torch.no_grad()
-def msp_score(model: nn.Module, x: torch.Tensor, *, batch_size: int = 512) -> torch.Tensor:
-    """OoD score ``-max softmax probability`` of shape (N,); higher = more OoD."""
+def msp_score(model: nn.Module, x, *, batch_size: int = 512, num_workers: int = 0) -> torch.Tensor:
+    """OoD score ``-max softmax probability`` of shape (N,); higher = more OoD.
+
+    ``x``: images (N, C, H, W) or a Dataset of (image, label) pairs.
+    """
+    from .data import as_loader
+
     device = next(model.parameters()).device
+    if torch.is_tensor(x):
+        batches = x.split(batch_size)
+    else:
+        batches = (b for b, _ in as_loader(x, batch_size=batch_size, num_workers=num_workers))
     with frozen_eval(model):
-        probs = [model(b.to(device)).softmax(1).amax(1).cpu() for b in x.split(batch_size)]
+        probs = [model(b.to(device)).softmax(1).amax(1).cpu() for b in batches]
     return -torch.cat(probs).double()
 
 
@@ -225,23 +234,33 @@ def load_ood_set(
 
 
 def predicted_vog(
-    checkpoints, x: torch.Tensor, *, model: nn.Module, device: str = "cpu", batch_size: int = 256
+    checkpoints,
+    x,
+    *,
+    model: nn.Module,
+    device: str | None = None,
+    batch_size: int = 256,
+    num_workers: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """VoG of unlabelled images: the logit of the last checkpoint's predicted class.
 
-    Returns raw VoG (N,), higher = harder, and the predicted labels (N,).
-    Sample-major scoring (:func:`vog.compute_vog`).
+    ``x``: images (N, C, H, W) or a Dataset of (image, label) pairs (labels
+    ignored). Returns raw VoG (N,), higher = harder, and the predicted labels
+    (N,). Sample-major scoring (:func:`vog.compute_vog`); ``device`` defaults
+    to CUDA if available.
     """
     from .scoring import compute_vog
 
+    data = (x, torch.zeros(len(x), dtype=torch.long)) if torch.is_tensor(x) else x
     res = compute_vog(
         checkpoints,
-        (x, torch.zeros(len(x), dtype=torch.long)),
+        data,
         model=model,
         labels="predicted",
         mode="sample_major",
         device=device,
         batch_size=batch_size,
+        num_workers=num_workers,
     )
     return res.raw, res.scored_labels
 

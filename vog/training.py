@@ -94,13 +94,21 @@ class TrainResult:
 
 @torch.no_grad()
 def evaluate(
-    model: nn.Module, data: Dataset | Sequence, *, batch_size: int = 512, device=None
+    model: nn.Module,
+    data: Dataset | Sequence,
+    *,
+    batch_size: int = 512,
+    device=None,
+    num_workers: int = 0,
 ) -> float:
     """Top-1 accuracy of ``model`` on ``data`` in [0, 1] (eval mode, mode restored)."""
     device = torch.device(device or next(model.parameters()).device)
     correct = total = 0
+    loader = as_loader(
+        data, batch_size=batch_size, num_workers=num_workers, pin_memory=device.type == "cuda"
+    )
     with frozen_eval(model):
-        for x, y in as_loader(data, batch_size=batch_size):
+        for x, y in loader:
             pred = model(x.to(device)).argmax(dim=1).cpu()
             correct += int((pred == y).sum())
             total += len(y)
@@ -131,6 +139,7 @@ def train_with_vog(
     resume: bool = False,
     record_gradients: bool = False,
     progress: bool = False,
+    num_workers: int = 0,
 ) -> TrainResult:
     """Train ``model`` with SGD and compute VoG of ``vog_data`` over ``windows``.
 
@@ -144,6 +153,9 @@ def train_with_vog(
         Number of epochs; VoG checkpoints are taken at the end of epochs 0..epochs-1.
     vog_data : mapping name -> data, keyword-only
         Data sets to score (default ``{"train": train_data}``), never augmented.
+        An empty mapping scores nothing: with ``save_models`` the checkpoints
+        are kept for :func:`vog.compute_vog` (sample-major, for data sets whose
+        per-pixel state would not fit in memory).
     windows : mapping name -> epochs, keyword-only
         Epoch sets, each with >= 2 epochs (default :func:`stage_windows`).
     lr, momentum, weight_decay, batch_size : SGD settings.
@@ -171,6 +183,9 @@ def train_with_vog(
         reference computation :func:`vog.authors_vog`.
     progress : bool
         Show a tqdm bar over epochs.
+    num_workers : int
+        DataLoader worker processes for reading ``train_data`` and the scored
+        and evaluation sets (their order stays fixed by ``seed``).
     """
     check_choice("lr_step", lr_step, ("epoch", "iteration"))
     check_choice("target", target, TARGETS)
@@ -186,11 +201,21 @@ def train_with_vog(
         raise ValueError("resume=True needs checkpoint_dir")
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     model.to(device)
-    scored = {k: as_dataset(v) for k, v in (vog_data or {"train": train_data}).items()}
+    if vog_data is None:
+        vog_data = {"train": train_data}
+    scored = {k: as_dataset(v) for k, v in vog_data.items()}
     vog_epochs = sorted(set().union(*windows.values()))
     gen = torch.Generator().manual_seed(int(seed))
     torch.manual_seed(int(seed))
-    loader = as_loader(train_data, batch_size=batch_size, shuffle=True, generator=gen)
+    pin = device.type == "cuda"
+    loader = as_loader(
+        train_data,
+        batch_size=batch_size,
+        shuffle=True,
+        generator=gen,
+        num_workers=num_workers,
+        pin_memory=pin,
+    )
     optimizer = torch.optim.SGD(
         model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay
     )
@@ -261,7 +286,7 @@ def train_with_vog(
             "train_acc": correct / seen,
         }
         if eval_data is not None:
-            record["eval_acc"] = evaluate(model, eval_data, device=device)
+            record["eval_acc"] = evaluate(model, eval_data, device=device, num_workers=num_workers)
         result.history.append(record)
 
         if epoch in vog_epochs:
@@ -279,6 +304,7 @@ def train_with_vog(
                     batch_size=max(batch_size, 256),
                     device=device,
                     record=record_gradients,
+                    num_workers=num_workers,
                 )
             if save_models and checkpoint_dir is not None:
                 save_checkpoint(model, Path(checkpoint_dir) / f"epoch_{epoch:04d}.pt", epoch=epoch)
@@ -311,7 +337,20 @@ def train_with_vog(
 
 
 def _score_epoch(
-    model, ds, name, epoch, windows, accs, preds, grads_kept, *, target, batch_size, device, record
+    model,
+    ds,
+    name,
+    epoch,
+    windows,
+    accs,
+    preds,
+    grads_kept,
+    *,
+    target,
+    batch_size,
+    device,
+    record,
+    num_workers=0,
 ):
     """Gradients of one data set at one epoch, streamed into every window holding the epoch."""
     n = len(ds)
@@ -319,8 +358,11 @@ def _score_epoch(
     kept = []
     start = 0
     with frozen_eval(model):
-        for x, y in as_loader(ds, batch_size=batch_size):
-            x = x.to(device)
+        loader = as_loader(
+            ds, batch_size=batch_size, num_workers=num_workers, pin_memory=device.type == "cuda"
+        )
+        for x, y in loader:
+            x = x.to(device, non_blocking=True)
             idx = torch.arange(start, start + len(x))
             start += len(x)
             logits, _, g = logits_and_gradients(model, x, y.long().to(device), target=target)

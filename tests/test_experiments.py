@@ -1,0 +1,85 @@
+"""Cached experiment runs, including the ImageNet path (lazy folders, sample-major VoG)."""
+
+import pytest
+import torch
+
+import vog
+
+
+def _imagenet_cfg(**kw):
+    base = dict(
+        dataset="imagenet",
+        model="resnet50",
+        epochs=4,
+        stage=2,
+        vog_every=2,
+        lr=0.01,
+        batch_size=6,
+        image_size=64,
+        augment=True,
+    )
+    return vog.ExperimentConfig(**{**base, **kw})
+
+
+@pytest.mark.slow
+def test_imagenet_run_trains_saves_and_scores_like_streaming(tmp_path, fabricate):
+    fabricate.imagenet(tmp_path / "data")
+    cfg = _imagenet_cfg(label_noise=0.25)
+    exp = vog.run_experiment(cfg, cache_dir=tmp_path / "runs", data_root=tmp_path / "data")
+    assert set(exp.vog) == {"train", "test"}
+    for split, n in (("train", 18), ("test", 9)):
+        assert set(exp.vog[split]) == {"early", "late", "all"}
+        for scores in exp.vog[split].values():
+            assert scores.shape == (n,) and bool(torch.isfinite(scores).all())
+            assert bool((scores > 0).all())
+        assert exp.predictions[split].shape == (n,)
+    # labels: ImageFolder's class indices, a quarter of the training ones shuffled
+    folder_targets = torch.as_tensor(vog.imagenet(tmp_path / "data", train=True).targets)
+    assert torch.equal(exp.clean_labels["train"], folder_targets)
+    assert torch.equal(exp.noisy, exp.labels["train"] != exp.clean_labels["train"])
+    assert torch.equal(exp.dataset("train").targets, exp.labels["train"])
+    assert 0.0 <= exp.test_acc <= 1.0 and len(exp.history) == 4
+    # the sample-major scores of the saved checkpoints equal the streaming computation
+    res = vog.compute_vog(exp.checkpoints("late"), exp.dataset("train"), model=exp.model())
+    torch.testing.assert_close(res.raw, exp.vog["train"]["late"], rtol=1e-5, atol=0)
+    assert exp.examples("test", [0, 5]).shape == (2, 3, 64, 64)
+    assert exp.examples("test", []).shape == (0, 3, 64, 64)
+    # a second call reads the cache: no training state is written again
+    again = vog.run_experiment(cfg, cache_dir=tmp_path / "runs", data_root=tmp_path / "data")
+    assert not (exp.folder / "train_state.pt").exists()
+    torch.testing.assert_close(again.vog["test"]["all"], exp.vog["test"]["all"])
+
+
+def test_imagenet_subsets_span_classes_and_refuse_tensor_loading(tmp_path, fabricate):
+    fabricate.imagenet(tmp_path, per_class_train=4)
+    cfg = _imagenet_cfg(train_limit=6, test_limit=4)
+    with pytest.raises(ValueError, match="read lazily"):
+        vog.load_data(cfg, tmp_path)
+    splits = vog.experiments._load_splits(cfg, tmp_path)
+    ytr = splits.clean["train"]
+    assert len(ytr) == 6 and len(set(ytr.tolist())) > 1  # a random subset, not class 0 only
+    assert splits.n_classes == 3 and splits.example.shape == (1, 3, 64, 64)
+    # the subset is fixed: the same examples on every call and for every seed
+    again = vog.experiments._load_splits(_imagenet_cfg(train_limit=6, seed=3), tmp_path)
+    assert torch.equal(again.scored["train"].indices, splits.scored["train"].indices)
+
+
+def test_resnet50_needs_colour_images():
+    with pytest.raises(ValueError, match="3-channel"):
+        vog.make_model(_imagenet_cfg(), torch.zeros(1, 1, 64, 64), 10)
+
+
+def test_unknown_dataset_lists_the_valid_ones():
+    with pytest.raises(ValueError, match="'imagenet'"):
+        vog.ExperimentConfig(dataset="tinyimagenet")
+
+
+def test_tensor_runs_expose_examples_and_datasets(tmp_path):
+    cfg = vog.ExperimentConfig(dataset="digits", model="mlp", epochs=6, lr=0.1, train_limit=200)
+    exp = vog.run_experiment(cfg, cache_dir=tmp_path)
+    idx = torch.tensor([3, 1, 4])
+    x, y = exp.dataset("train").tensors
+    assert torch.equal(exp.examples("train", idx), x[idx])
+    assert len(x) == 200 and torch.equal(y, exp.labels["train"])
+    with pytest.raises(ValueError, match="'train', 'test'"):
+        exp.dataset("val")
