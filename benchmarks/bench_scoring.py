@@ -9,10 +9,17 @@ initialised models of the named architecture: speed and memory do not depend
 on the weights). Each method runs in its own fresh process so its peak memory
 (``ru_maxrss`` on the CPU, ``torch.cuda.max_memory_allocated`` on a GPU) is
 its own; the peak of a process that only sets up models and data is
-subtracted. Methods:
+subtracted. Times are the best of ``--repeat`` runs in that process (the
+machine may be shared). Memory is reported twice: the whole peak, and the
+part that grows with N (the peak after the full run minus the peak after a
+two-batch warm-up; models and one batch in flight are in both), which is what
+separates O(N) from O(N x K x pixels) methods at sizes a CPU can run.
+Methods:
 
-- ``forward``: K forward passes without gradients (the floor; a gradient needs
-  about 2 forwards' work).
+- ``forward``: K forward passes without gradients (a lower bound).
+- ``gradient``: K forward + backward passes for the input gradients of the
+  true-class logit, nothing kept (the floor of any autograd VoG: on a CPU,
+  PyTorch's convolution backward is several times slower than its forward).
 - ``streaming``: :func:`vog.compute_vog`, checkpoint-major, per-pixel state.
 - ``sample_major``: :func:`vog.compute_vog` ``mode="sample_major"``: O(N) memory.
 - ``sample_major_vmap``: the same with ``vectorize=True``.
@@ -43,6 +50,7 @@ import vog
 
 METHODS = (
     "forward",
+    "gradient",
     "streaming",
     "sample_major",
     "sample_major_vmap",
@@ -51,6 +59,8 @@ METHODS = (
     "per_sample",
     "captum",
 )
+#: peak-memory growth below this is not resolved (ru_maxrss noise, allocator caching)
+GROWTH_RESOLUTION_MB = 1.0
 #: (N, K, batch size) per model, full and --quick
 SIZES = {
     "mlp": ((20000, 8, 500), (4000, 4, 500)),
@@ -103,6 +113,15 @@ def run_method(method: str, ckpts, x, y, batch_size: int, device: str) -> torch.
                 for xb in x.split(batch_size):
                     m(xb.to(dev))
         return None
+    if method == "gradient":
+        for m in ckpts:
+            m.to(dev).eval().requires_grad_(False)
+            for xb, yb in batches(batch_size):
+                xx = xb.to(dev).requires_grad_(True)
+                out = m(xx)
+                seed = torch.zeros_like(out).scatter_(1, yb.to(dev).view(-1, 1), 1.0)
+                torch.autograd.grad(out, xx, grad_outputs=seed)
+        return None
     if method == "streaming":
         return vog.compute_vog(ckpts, data, batch_size=batch_size, device=dev).raw
     if method == "sample_major":
@@ -148,25 +167,35 @@ def worker(args) -> None:
         args.batch_size,
         args.device,
     )
+    warm_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    warm_cuda = None
     if dev.type == "cuda":
         torch.cuda.synchronize()
+        warm_cuda = torch.cuda.max_memory_allocated() / 2**20
         torch.cuda.reset_peak_memory_stats()
-    t0 = time.perf_counter()
-    scores = run_method(args.method, ckpts, x, y, args.batch_size, args.device)
-    if dev.type == "cuda":
-        torch.cuda.synchronize()
-    seconds = time.perf_counter() - t0
+    seconds = float("inf")
+    for _ in range(max(args.repeat, 1)):
+        t0 = time.perf_counter()
+        scores = run_method(args.method, ckpts, x, y, args.batch_size, args.device)
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+        seconds = min(seconds, time.perf_counter() - t0)
+    cuda_peak = torch.cuda.max_memory_allocated() / 2**20 if dev.type == "cuda" else None
     out = {
         "seconds": seconds,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "cuda_peak_mb": torch.cuda.max_memory_allocated() / 2**20 if dev.type == "cuda" else None,
+        "warm_maxrss_mb": warm_rss,
+        "cuda_peak_mb": cuda_peak,
+        "cuda_warm_mb": warm_cuda,
     }
     if scores is not None:
         torch.save(scores, args.scores)
     Path(args.result).write_text(json.dumps(out))
 
 
-def measure(model, method, n, k, batch_size, device, threads, tmp: Path) -> dict | None:
+def measure(
+    model, method, n, k, batch_size, device, threads, tmp: Path, repeat: int = 3
+) -> dict | None:
     res, sc = tmp / f"{model}-{method}.json", tmp / f"{model}-{method}.pt"
     cmd = [
         sys.executable,
@@ -189,6 +218,8 @@ def measure(model, method, n, k, batch_size, device, threads, tmp: Path) -> dict
         str(sc),
         "--threads",
         str(threads or 0),
+        "--repeat",
+        str(1 if method == "per_sample" else repeat),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -200,24 +231,38 @@ def measure(model, method, n, k, batch_size, device, threads, tmp: Path) -> dict
     return out
 
 
-def benchmark(models, *, device="cpu", quick=False, threads=None, methods=METHODS) -> dict:
+def benchmark(
+    models, *, device="cpu", quick=False, threads=None, methods=METHODS, repeat=3
+) -> dict:
     """Run every method for every model; return timings, memory and ratios."""
-    results = {"device": device_name(device), "torch": torch.__version__, "models": {}}
+    results = {
+        "device": device_name(device),
+        "torch": torch.__version__,
+        "date": time.strftime("%Y-%m-%d"),
+        "sizes": "quick" if quick else "full",
+        "models": {},
+    }
     with tempfile.TemporaryDirectory() as tmp:
         for model in models:
             n, k, bs = SIZES[model][1 if quick else 0]
             base = measure(model, "setup", n, k, bs, device, threads, Path(tmp))
             rows = {}
             for method in methods:
-                m = measure(model, method, n, k, bs, device, threads, Path(tmp))
+                m = measure(model, method, n, k, bs, device, threads, Path(tmp), repeat)
                 if m is None:
                     continue
-                mem = (
-                    m["cuda_peak_mb"]
-                    if m["cuda_peak_mb"] is not None
-                    else max(m["maxrss_mb"] - base["maxrss_mb"], 0.0)
-                )
-                rows[method] = {"seconds": m["seconds"], "peak_mb": mem, "scores": m["scores"]}
+                if m["cuda_peak_mb"] is not None:
+                    mem = m["cuda_peak_mb"]
+                    growth = max(m["cuda_peak_mb"] - m["cuda_warm_mb"], 0.0)
+                else:
+                    mem = max(m["maxrss_mb"] - base["maxrss_mb"], 0.0)
+                    growth = max(m["maxrss_mb"] - m["warm_maxrss_mb"], 0.0)
+                rows[method] = {
+                    "seconds": m["seconds"],
+                    "peak_mb": mem,
+                    "growth_mb": growth,
+                    "scores": m["scores"],
+                }
             ref = rows["streaming"]["scores"]
             for r in rows.values():
                 s = r.pop("scores")
@@ -234,8 +279,14 @@ def ratios(model_result: dict) -> dict:
     ours = r["sample_major"]
     out = {
         "ours / forward (time)": ours["seconds"] / r["forward"]["seconds"],
+        "ours vmap / forward (time)": r["sample_major_vmap"]["seconds"] / r["forward"]["seconds"],
+        "ours / gradient (time)": ours["seconds"] / r["gradient"]["seconds"],
+        "gradient / forward (time)": r["gradient"]["seconds"] / r["forward"]["seconds"],
         "store_all / ours (time)": r["store_all"]["seconds"] / ours["seconds"],
         "store_all / ours (peak memory)": r["store_all"]["peak_mb"] / max(ours["peak_mb"], 1e-3),
+        # growth below the resolution counts as the resolution: the ratio is then a lower bound
+        "store_all / ours (memory growing with N)": r["store_all"]["growth_mb"]
+        / max(ours["growth_mb"], GROWTH_RESOLUTION_MB),
         "per_sample / ours (time)": r["per_sample"]["seconds"] / ours["seconds"],
         "streaming / ours (time)": r["streaming"]["seconds"] / ours["seconds"],
         "vmap / loop (time)": r["sample_major_vmap"]["seconds"] / ours["seconds"],
@@ -259,6 +310,7 @@ def main(argv=None) -> int:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--quick", action="store_true", help="small sizes (seconds, for docs/CI)")
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--repeat", type=int, default=3, help="time: best of this many runs")
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--with-compile", action="store_true", help="also time torch.compile")
     # worker mode (internal)
@@ -274,17 +326,25 @@ def main(argv=None) -> int:
         return 0
     methods = METHODS + (("sample_major_compiled",) if args.with_compile else ())
     res = benchmark(
-        args.models, device=args.device, quick=args.quick, threads=args.threads, methods=methods
+        args.models,
+        device=args.device,
+        quick=args.quick,
+        threads=args.threads,
+        methods=methods,
+        repeat=args.repeat,
     )
     print(f"device: {res['device']}  torch {res['torch']}")
     for model, mr in res["models"].items():
         print(f"\n{model}: N={mr['n']} K={mr['k']} batch={mr['batch_size']}")
-        print(f"  {'method':<18} {'seconds':>9} {'peak MB':>9} {'max |diff|':>11}")
+        print(f"  {'method':<21} {'seconds':>9} {'peak MB':>9} {'growth MB':>9} {'max |diff|':>11}")
         for method, r in mr["methods"].items():
             diff = "-" if r["max_abs_diff"] is None else f"{r['max_abs_diff']:.1e}"
-            print(f"  {method:<18} {r['seconds']:>9.3f} {r['peak_mb']:>9.1f} {diff:>11}")
+            print(
+                f"  {method:<21} {r['seconds']:>9.3f} {r['peak_mb']:>9.1f} "
+                f"{r['growth_mb']:>9.1f} {diff:>11}"
+            )
         for name, value in mr["ratios"].items():
-            print(f"  {name:<32} {value:6.2f}x")
+            print(f"  {name:<40} {value:7.2f}x")
     if args.json:
         vog.atomic_write(args.json, lambda p: p.write_text(json.dumps(res, indent=1)))
     return 0

@@ -83,3 +83,36 @@ def test_tensor_runs_expose_examples_and_datasets(tmp_path):
     assert len(x) == 200 and torch.equal(y, exp.labels["train"])
     with pytest.raises(ValueError, match="'train', 'test'"):
         exp.dataset("val")
+
+
+@pytest.mark.slow
+def test_interrupted_imagenet_scoring_resumes_where_it_stopped(tmp_path, fabricate, monkeypatch):
+    fabricate.imagenet(tmp_path / "data", per_class_train=3, per_class_val=2)
+    cfg = _imagenet_cfg(batch_size=9)
+    kw = dict(cache_dir=tmp_path / "runs", data_root=tmp_path / "data")
+    real, calls = vog.scoring.compute_vog, []
+
+    def interrupted_after_two(*args, **kwargs):
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(vog.scoring, "compute_vog", interrupted_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        vog.run_experiment(cfg, **kw)
+    folder = tmp_path / "runs" / cfg.key()
+    assert len(list(folder.glob("scores_*.pt"))) == 2 and (folder / "train_state.pt").exists()
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    calls.clear()
+    monkeypatch.setattr(vog.scoring, "compute_vog", counted)
+    exp = vog.run_experiment(cfg, **kw)
+    assert len(calls) == 4  # 2 splits x 3 windows, 2 already done
+    assert len(exp.history) == 4 and not list(folder.glob("scores_*.pt"))
+    assert not (folder / "train_state.pt").exists()
+    res = real(exp.checkpoints("early"), exp.dataset("train"), model=exp.model())
+    torch.testing.assert_close(res.raw, exp.vog["train"]["early"], rtol=1e-5, atol=0)

@@ -117,3 +117,24 @@ def test_gpu_matches_cpu():
     cpu = vog.input_gradients(model, x, y)
     gpu = vog.input_gradients(model.cuda(), x.cuda(), y.cuda()).cpu()
     torch.testing.assert_close(cpu, gpu)
+
+
+def test_frozen_eval_freezes_every_module_and_restores_mixed_states():
+    net = torch.nn.Sequential(
+        torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Dropout(0.5), torch.nn.Linear(4, 2)
+    )
+    net.eval()
+    net[1].train()  # a submodule left in training mode under an eval parent
+    net[3].weight.requires_grad_(False)
+    before = [m.training for m in net.modules()], [p.requires_grad for p in net.parameters()]
+    with vog.gradients.frozen_eval(net):
+        assert not any(m.training for m in net.modules())
+        assert not any(p.requires_grad for p in net.parameters())
+    assert (
+        [m.training for m in net.modules()],
+        [p.requires_grad for p in net.parameters()],
+    ) == before
+    frozen = torch.nn.Linear(2, 2).eval().requires_grad_(False)
+    with vog.gradients.frozen_eval(frozen):  # already frozen: used as is
+        pass
+    assert not frozen.training and not frozen.weight.requires_grad

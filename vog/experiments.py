@@ -406,12 +406,18 @@ def run_experiment(
         state["config"] = asdict(cfg)
         atomic_write(result_path, lambda p: torch.save(state, p))
         (folder / "train_state.pt").unlink(missing_ok=True)
+        for part in folder.glob("scores_*.pt"):
+            part.unlink()
     exp.folder, exp._splits = folder, splits
     return exp
 
 
 def _score_saved(cfg, folder, model, splits, windows, device, num_workers, progress):
-    """VoG of every split and window from the saved checkpoints (sample-major)."""
+    """VoG of every split and window from the saved checkpoints (sample-major).
+
+    Each (split, window) result is written to ``folder`` as it is finished, so
+    an interrupted scoring resumes with the next one.
+    """
     from .scoring import compute_vog
 
     vog_scores: dict[str, dict[str, torch.Tensor]] = {}
@@ -419,19 +425,25 @@ def _score_saved(cfg, folder, model, splits, windows, device, num_workers, progr
     for split, data in splits.scored.items():
         vog_scores[split] = {}
         for window in windows:
-            res = compute_vog(
-                _window_files(cfg, folder, window),
-                data,
-                model=copy.deepcopy(model),
-                mode="sample_major",
-                batch_size=max(cfg.batch_size, 64),
-                device=device,
-                num_workers=num_workers,
-                progress=progress,
-            )
-            vog_scores[split][window] = res.raw
+            part = folder / f"scores_{split}_{window}.pt"
+            if part.is_file():
+                saved = torch.load(part, map_location="cpu", weights_only=True)
+            else:
+                res = compute_vog(
+                    _window_files(cfg, folder, window),
+                    data,
+                    model=copy.deepcopy(model),
+                    mode="sample_major",
+                    batch_size=max(cfg.batch_size, 64),
+                    device=device,
+                    num_workers=num_workers,
+                    progress=progress,
+                )
+                saved = {"raw": res.raw, "predictions": res.predictions}
+                atomic_write(part, lambda p, s=saved: torch.save(s, p))
+            vog_scores[split][window] = saved["raw"]
             if window == "all":  # its last checkpoint is the final model
-                predictions[split] = res.predictions
+                predictions[split] = saved["predictions"]
     return vog_scores, predictions
 
 

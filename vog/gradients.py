@@ -32,19 +32,24 @@ TARGETS = ("logit", "probability")
 
 @contextmanager
 def frozen_eval(model: nn.Module) -> Iterator[nn.Module]:
-    """Put ``model`` in eval mode with parameters not requiring grad; restore both after."""
-    was_training = model.training
-    params = list(model.parameters())
-    flags = [p.requires_grad for p in params]
+    """Put ``model`` in eval mode with parameters not requiring grad; restore both after.
+
+    A model already frozen (every module in eval mode, no parameter requiring
+    grad) is used as is, so the context costs nothing inside a scoring loop.
+    """
+    training = [m for m in model.modules() if m.training]
+    trainable = [p for p in model.parameters() if p.requires_grad]
     try:
-        model.eval()
-        for p in params:
+        for m in training:
+            m.training = False  # what model.eval() does, module by module
+        for p in trainable:
             p.requires_grad_(False)
         yield model
     finally:
-        for p, flag in zip(params, flags, strict=True):
-            p.requires_grad_(flag)
-        model.train(was_training)
+        for p in trainable:
+            p.requires_grad_(True)
+        for m in training:
+            m.training = True
 
 
 def logits_and_gradients(
@@ -93,9 +98,12 @@ def logits_and_gradients(
             )
         chosen = labels(out.detach()) if callable(labels) else labels
         chosen = check_labels(chosen, x.shape[0], out.shape[1]).to(out.device)
-        scores = out.softmax(dim=1) if target == "probability" else out
-        selected = scores.gather(1, chosen.view(-1, 1)).sum()
-        (grads,) = torch.autograd.grad(selected, inputs)
+        if target == "probability":
+            selected = out.softmax(dim=1).gather(1, chosen.view(-1, 1)).sum()
+            (grads,) = torch.autograd.grad(selected, inputs)
+        else:  # d logit_c / d x: seed the backward pass with the one-hot of c
+            seed = torch.zeros_like(out).scatter_(1, chosen.view(-1, 1), 1.0)
+            (grads,) = torch.autograd.grad(out, inputs, grad_outputs=seed)
     return out.detach(), chosen, grads
 
 
@@ -156,7 +164,8 @@ def reduce_channels(grads: torch.Tensor, pixel_shape: tuple[int, ...]) -> torch.
     if tuple(grads.shape[1:]) == pixel_shape:
         return grads
     if grads.dim() == len(pixel_shape) + 2 and tuple(grads.shape[2:]) == pixel_shape:
-        return grads.mean(dim=1)
+        # one channel: the mean is the channel itself (a view, no copy)
+        return grads.squeeze(1) if grads.shape[1] == 1 else grads.mean(dim=1)
     raise ValueError(
         f"gradients of shape {tuple(grads.shape)} do not match pixel shape {pixel_shape}: "
         f"expected (N, {', '.join(map(str, pixel_shape))}) or (N, C, "

@@ -143,7 +143,7 @@ def _reduce(maps: torch.Tensor) -> torch.Tensor:
     """(K, B, *P) gradient maps -> (B,) VoG; two-pass variance, float64 pixel mean."""
     # elementwise two-pass (torch.var over dim 0 is far slower on the CPU); overwrites maps
     var = maps.sub_(maps.mean(dim=0)).square_().mean(dim=0)
-    vog = var.sqrt().reshape(maps.shape[1], -1).double().mean(dim=1)
+    vog = var.sqrt_().reshape(maps.shape[1], -1).mean(dim=1, dtype=torch.float64)
     check_finite("VoG (NaN/inf gradients)", vog)  # NaN or inf in any map propagates here
     return vog
 
