@@ -23,6 +23,8 @@ Methods:
 - ``streaming``: :func:`vog.compute_vog`, checkpoint-major, per-pixel state.
 - ``sample_major``: :func:`vog.compute_vog` ``mode="sample_major"``: O(N) memory.
 - ``sample_major_vmap``: the same with ``vectorize=True``.
+- ``sample_major_fastconv``: the same with ``fast_conv=True`` (input gradients of
+  stride-1 convolutions as forward convolutions, :func:`vog.conv_as_forward`).
 - ``sample_major_bf16``: the same under bfloat16 autocast; its scores differ,
   so the Spearman correlation with the float32 scores is reported.
 - ``sample_major_compiled`` (with ``--with-compile``): the same with
@@ -54,6 +56,7 @@ METHODS = (
     "streaming",
     "sample_major",
     "sample_major_vmap",
+    "sample_major_fastconv",
     "sample_major_bf16",
     "store_all",
     "per_sample",
@@ -131,6 +134,10 @@ def run_method(method: str, ckpts, x, y, batch_size: int, device: str) -> torch.
     if method == "sample_major_vmap":
         return vog.compute_vog(
             ckpts, data, batch_size=batch_size, device=dev, mode="sample_major", vectorize=True
+        ).raw
+    if method == "sample_major_fastconv":
+        return vog.compute_vog(
+            ckpts, data, batch_size=batch_size, device=dev, mode="sample_major", fast_conv=True
         ).raw
     if method == "sample_major_bf16":
         return vog.compute_vog(
@@ -267,6 +274,9 @@ def benchmark(
             for r in rows.values():
                 s = r.pop("scores")
                 r["max_abs_diff"] = None if s is None else float((s - ref).abs().max())
+                r["max_rel_diff"] = (
+                    None if s is None else float((s - ref).abs().max() / ref.abs().max())
+                )
                 r["spearman_vs_fp32"] = None if s is None else vog.spearman(s, ref)[0]
             results["models"][model] = {"n": n, "k": k, "batch_size": bs, "methods": rows}
             results["models"][model]["ratios"] = ratios(results["models"][model])
@@ -280,6 +290,8 @@ def ratios(model_result: dict) -> dict:
     out = {
         "ours / forward (time)": ours["seconds"] / r["forward"]["seconds"],
         "ours vmap / forward (time)": r["sample_major_vmap"]["seconds"] / r["forward"]["seconds"],
+        "ours fast_conv / forward (time)": r["sample_major_fastconv"]["seconds"]
+        / r["forward"]["seconds"],
         "ours / gradient (time)": ours["seconds"] / r["gradient"]["seconds"],
         "gradient / forward (time)": r["gradient"]["seconds"] / r["forward"]["seconds"],
         "store_all / ours (time)": r["store_all"]["seconds"] / ours["seconds"],

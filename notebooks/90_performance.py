@@ -30,6 +30,10 @@
 # - **streaming** (ours, default mode): one checkpoint at a time, per-pixel
 #   running state, O(N x pixels) memory;
 # - **sample_major_vmap**: the K checkpoints in one `torch.func.vmap` call;
+# - **sample_major_fastconv**: input gradients of stride-1 convolutions
+#   computed as forward convolutions ({func}`vog.conv_as_forward`), for CPUs
+#   whose convolution backward kernels are slow;
+# - **sample_major_bf16**: under bfloat16 autocast;
 # - **store_all**: every gradient map kept, variance at the end (the usual
 #   implementation);
 # - **per_sample**: one example at a time;
@@ -93,6 +97,7 @@ table.style.format(
         "peak_mb": "{:.1f}",
         "growth_mb": "{:.1f}",
         "max_abs_diff": "{:.1e}",
+        "max_rel_diff": "{:.1e}",
         "spearman_vs_fp32": "{:.4f}",
     },
     na_rep="-",
@@ -104,8 +109,10 @@ table.style.format(
 # peak after a two-batch warm-up). Both are resident-set sizes on a CPU and
 # move by a few MB between runs, so small values are noise.
 # `max_abs_diff` is the largest absolute difference of a method's scores from
-# the streaming (float32 gradients, float64 statistics) scores: every
-# full-precision method computes the same VoG. Under bfloat16 autocast the
+# the streaming (float32 gradients, float64 statistics) scores and
+# `max_rel_diff` the same divided by the largest score: every full-precision
+# method computes the same VoG (vmap and batch-size-1 runs use other matrix
+# kernels, so their float32 rounding differs most). Under bfloat16 autocast the
 # scores change; `spearman_vs_fp32` says how much of the *ranking* survives
 # (the checkpoints here are randomly initialised, not trained).
 #
@@ -166,10 +173,10 @@ glue("perf_worst_forward", worst_forward, display=False)
 glue("perf_best_memory", best_memory, display=False)
 # the scores of every full-precision method agree (a correctness check, not a speed claim)
 exact = table.drop(index="sample_major_bf16", level="method", errors="ignore")
-max_diff = exact["max_abs_diff"].dropna().max()
+max_diff = exact["max_rel_diff"].dropna().max()
 bf16_rank = table.xs("sample_major_bf16", level="method")["spearman_vs_fp32"].min()
 glue("perf_bf16_rank", float(bf16_rank), display=False)
-assert max_diff < 1e-6, f"methods disagree: max |diff| = {max_diff}"
+assert max_diff < 1e-3, f"methods disagree: max |diff| / max |score| = {max_diff}"
 
 # %% [markdown]
 # ## Summary

@@ -39,7 +39,8 @@ def project(tmp_path):
     sys.modules.pop("userpkg", None)
 
 
-def test_shards_merge_equals_compute_vog(project):
+@pytest.mark.parametrize("fast_conv", [False, True])
+def test_shards_merge_equals_compute_vog(project, fast_conv):
     tmp, pkg, ckpts = project
     ref = vog.compute_vog(ckpts, pkg.make_data(), model=pkg.make_model(), device="cpu")
     paths = vog.score_to_shards(
@@ -50,10 +51,11 @@ def test_shards_merge_equals_compute_vog(project):
         shard_size=10,
         batch_size=4,
         device="cpu",
+        fast_conv=fast_conv,
     )
     assert len(paths) == 5
     res = vog.merge_shards(tmp / "work")
-    torch.testing.assert_close(res.raw, ref.raw, rtol=1e-6, atol=1e-10)
+    torch.testing.assert_close(res.raw, ref.raw, rtol=1e-4 if fast_conv else 1e-6, atol=1e-10)
     assert torch.equal(res.labels, ref.labels) and torch.equal(res.predictions, ref.predictions)
 
 

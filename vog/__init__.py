@@ -32,6 +32,7 @@ from .experiments import (
     run_experiment,
     vog_windows,
 )
+from .fast_conv import conv_as_forward, conv_eligible
 from .gradients import (
     TARGETS,
     input_gradients,
@@ -91,6 +92,8 @@ __all__ = [
     "class_level",
     "class_normalize",
     "compute_vog",
+    "conv_as_forward",
+    "conv_eligible",
     "corrupt",
     "crop_flip",
     "dataset_labels",

@@ -72,6 +72,7 @@ def _score(args) -> int:
             vectorize=args.vectorize,
             autocast=args.autocast,
             channels_last=args.channels_last,
+            fast_conv=args.fast_conv,
             progress=args.progress,
         )
         if distributed:
@@ -124,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     sc.add_argument("--vectorize", action="store_true", help="vmap over the checkpoints")
     sc.add_argument("--autocast", choices=("bfloat16", "float16"), default=None)
     sc.add_argument("--channels-last", action="store_true")
+    sc.add_argument(
+        "--fast-conv",
+        action="store_true",
+        help="back-propagate through stride-1 convolutions with forward convolutions (CPU)",
+    )
     sc.add_argument("--progress", action="store_true")
     sc.set_defaults(func=_score)
     mg = sub.add_parser("merge", help="merge a shard folder into one scores file")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Sequence
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 
 import torch
@@ -15,6 +16,7 @@ from ._checks import check_choice
 from .accumulator import VoGAccumulator
 from .checkpoints import load_checkpoint
 from .data import as_dataset, as_loader
+from .fast_conv import conv_as_forward
 from .gradients import TARGETS, frozen_eval, logits_and_gradients, pixel_shape_of
 from .normalize import NORMALIZE_MODES, class_normalize
 
@@ -138,6 +140,7 @@ def compute_vog(
     autocast: str | None = None,
     channels_last: bool = False,
     compile: bool = False,
+    fast_conv: bool = False,
 ) -> VoGResult:
     """VoG of every example of ``data`` over ``checkpoints`` (paper Eq. 1-4 and Sec. 2).
 
@@ -173,6 +176,11 @@ def compute_vog(
         ``torch.autocast`` dtype (``"bfloat16"`` or ``"float16"``); channels-last
         memory format for the models and inputs; :func:`torch.compile` the
         models (not with ``vectorize``).
+    fast_conv : bool, keyword-only
+        Back-propagate through eligible 2-D convolutions with forward
+        convolutions (:func:`vog.conv_as_forward`): same gradients, much faster
+        on CPUs for convolutions with few channels. Not with ``vectorize``,
+        ``autocast`` or ``compile``.
 
     Returns
     -------
@@ -186,6 +194,8 @@ def compute_vog(
         raise ValueError("vectorize, autocast, channels_last and compile need mode='sample_major'")
     if vectorize and compile:
         raise ValueError("compile=True works on the per-checkpoint loop, not with vectorize=True")
+    if fast_conv and (vectorize or autocast or compile):
+        raise ValueError("fast_conv=True works without vectorize, autocast and compile")
     checkpoints = list(checkpoints)
     if len(checkpoints) < 2:
         raise ValueError(f"VoG needs at least 2 checkpoints, got {len(checkpoints)}")
@@ -201,17 +211,22 @@ def compute_vog(
         models = load_models(
             checkpoints, model=model, device=device, channels_last=channels_last, compile=compile
         )
-        raw, true_labels, predictions, scored = score_loader(
-            models,
-            loader,
-            labels=labels,
-            target=target,
-            channel_mean=channel_mean,
-            vectorize=vectorize,
-            autocast=autocast,
-            channels_last=channels_last,
-            progress=progress,
-        )
+        with ExitStack() as stack:
+            if fast_conv:
+                for m in models:
+                    stack.enter_context(frozen_eval(m))
+                    stack.enter_context(conv_as_forward(m))
+            raw, true_labels, predictions, scored = score_loader(
+                models,
+                loader,
+                labels=labels,
+                target=target,
+                channel_mean=channel_mean,
+                vectorize=vectorize,
+                autocast=autocast,
+                channels_last=channels_last,
+                progress=progress,
+            )
         return VoGResult.from_raw(raw, true_labels, predictions, scored, normalize=normalize)
     # with predicted labels the last checkpoint goes first: its predictions are the labels
     order = list(range(len(checkpoints)))
@@ -230,7 +245,7 @@ def compute_vog(
         net = _as_module(ckpt, model, device)
         is_last = order[step] == len(checkpoints) - 1
         start = 0
-        with frozen_eval(net):
+        with frozen_eval(net), conv_as_forward(net) if fast_conv else nullcontext():
             for x, y in loader:
                 x = x.to(device, non_blocking=True)
                 idx = torch.arange(start, start + x.shape[0])

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import torch
@@ -27,6 +28,8 @@ from torch.utils.data import Dataset, DistributedSampler, Subset
 from ._checks import check_choice
 from .checkpoints import atomic_write
 from .data import as_dataset, as_loader
+from .fast_conv import conv_as_forward
+from .gradients import frozen_eval
 from .scoring import LABEL_MODES, VoGResult, load_models, score_loader
 
 __all__ = ["score_to_shards", "merge_shards", "write_scores", "read_scores"]
@@ -67,6 +70,7 @@ def score_to_shards(
     vectorize: bool = False,
     autocast: str | None = None,
     channels_last: bool = False,
+    fast_conv: bool = False,
     progress: bool = False,
     max_shards: int | None = None,
 ) -> list[Path]:
@@ -93,6 +97,8 @@ def score_to_shards(
         data size or options).
     """
     check_choice("labels", labels, LABEL_MODES)
+    if fast_conv and (vectorize or autocast):
+        raise ValueError("fast_conv=True works without vectorize and autocast")
     if int(shard_size) < 1:
         raise ValueError(f"shard_size must be >= 1, got {shard_size}")
     checkpoints = list(checkpoints)
@@ -135,17 +141,21 @@ def score_to_shards(
         return paths
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     models = load_models(checkpoints, model=model, device=device, channels_last=channels_last)
-    for k in todo:
-        idx = torch.tensor(chunks[k], dtype=torch.long)
-        loader = as_loader(
-            Subset(dataset, chunks[k]),
+    with ExitStack() as stack:
+        if fast_conv:
+            for m in models:
+                stack.enter_context(frozen_eval(m))
+                stack.enter_context(conv_as_forward(m))
+        _score_shards(
+            models,
+            dataset,
+            chunks,
+            paths,
+            todo,
+            fingerprint=fingerprint,
             batch_size=batch_size,
             num_workers=num_workers,
-            pin_memory=device.type == "cuda",
-        )
-        raw, y, pred, used = score_loader(
-            models,
-            loader,
+            device=device,
             labels=labels,
             target=target,
             channel_mean=channel_mean,
@@ -154,6 +164,22 @@ def score_to_shards(
             channels_last=channels_last,
             progress=progress,
         )
+    return paths
+
+
+def _score_shards(
+    models, dataset, chunks, paths, todo, *, fingerprint, batch_size, num_workers, device, **kw
+) -> None:
+    """Compute the shards numbered ``todo`` and write each atomically as it is finished."""
+    for k in todo:
+        idx = torch.tensor(chunks[k], dtype=torch.long)
+        loader = as_loader(
+            Subset(dataset, chunks[k]),
+            batch_size=batch_size,
+            num_workers=num_workers,
+            pin_memory=device.type == "cuda",
+        )
+        raw, y, pred, used = score_loader(models, loader, **kw)
         shard = {
             "index": idx,
             "label": y,
@@ -163,7 +189,6 @@ def score_to_shards(
             "fingerprint": fingerprint,
         }
         atomic_write(paths[k], lambda p, s=shard: torch.save(s, p))
-    return paths
 
 
 def merge_shards(out_dir: str | os.PathLike, *, normalize: str = "zscore") -> VoGResult:
