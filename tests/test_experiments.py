@@ -55,12 +55,12 @@ def test_imagenet_subsets_span_classes_and_refuse_tensor_loading(tmp_path, fabri
     cfg = _imagenet_cfg(train_limit=6, test_limit=4)
     with pytest.raises(ValueError, match="read lazily"):
         vog.load_data(cfg, tmp_path)
-    splits = vog.experiments._load_splits(cfg, tmp_path)
+    splits = vog.experiment_data.load_run_data(cfg, tmp_path)
     ytr = splits.clean["train"]
     assert len(ytr) == 6 and len(set(ytr.tolist())) > 1  # a random subset, not class 0 only
     assert splits.n_classes == 3 and splits.example.shape == (1, 3, 64, 64)
     # the subset is fixed: the same examples on every call and for every seed
-    again = vog.experiments._load_splits(_imagenet_cfg(train_limit=6, seed=3), tmp_path)
+    again = vog.experiment_data.load_run_data(_imagenet_cfg(train_limit=6, seed=3), tmp_path)
     assert torch.equal(again.scored["train"].indices, splits.scored["train"].indices)
 
 

@@ -21,13 +21,11 @@ from .datasets import (
     to_tensors,
     write_mnist_c,
 )
+from .experiment_data import DATASETS, crop_flip, load_data
 from .experiments import (
-    DATASETS,
     MODELS,
     Experiment,
     ExperimentConfig,
-    crop_flip,
-    load_data,
     make_model,
     run_experiment,
     vog_windows,
