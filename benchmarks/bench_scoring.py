@@ -72,6 +72,17 @@ SIZES = {
 }
 
 
+#: the methods that are vog.compute_vog with these options
+COMPUTE_VOG_OPTIONS = {
+    "streaming": {},
+    "sample_major": {"mode": "sample_major"},
+    "sample_major_vmap": {"mode": "sample_major", "vectorize": True},
+    "sample_major_fastconv": {"mode": "sample_major", "fast_conv": True},
+    "sample_major_bf16": {"mode": "sample_major", "autocast": "bfloat16"},
+    "sample_major_compiled": {"mode": "sample_major", "compile": True},
+}
+
+
 def build(model: str, n: int, k: int, seed: int = 0):
     """K checkpoints of one architecture and N random examples."""
     torch.manual_seed(seed)
@@ -125,28 +136,9 @@ def run_method(method: str, ckpts, x, y, batch_size: int, device: str) -> torch.
                 seed = torch.zeros_like(out).scatter_(1, yb.to(dev).view(-1, 1), 1.0)
                 torch.autograd.grad(out, xx, grad_outputs=seed)
         return None
-    if method == "streaming":
-        return vog.compute_vog(ckpts, data, batch_size=batch_size, device=dev).raw
-    if method == "sample_major":
-        return vog.compute_vog(
-            ckpts, data, batch_size=batch_size, device=dev, mode="sample_major"
-        ).raw
-    if method == "sample_major_vmap":
-        return vog.compute_vog(
-            ckpts, data, batch_size=batch_size, device=dev, mode="sample_major", vectorize=True
-        ).raw
-    if method == "sample_major_fastconv":
-        return vog.compute_vog(
-            ckpts, data, batch_size=batch_size, device=dev, mode="sample_major", fast_conv=True
-        ).raw
-    if method == "sample_major_bf16":
-        return vog.compute_vog(
-            ckpts, data, batch_size=batch_size, device=dev, mode="sample_major", autocast="bfloat16"
-        ).raw
-    if method == "sample_major_compiled":
-        return vog.compute_vog(
-            ckpts, data, batch_size=batch_size, device=dev, mode="sample_major", compile=True
-        ).raw
+    if method in COMPUTE_VOG_OPTIONS:
+        options = COMPUTE_VOG_OPTIONS[method]
+        return vog.compute_vog(ckpts, data, batch_size=batch_size, device=dev, **options).raw
     if method == "store_all":
         return _store_all(ckpts, batches(batch_size), dev, vog.input_gradients)
     if method == "per_sample":

@@ -259,7 +259,6 @@ def imagenet(
     mean/std-normalised, so gradients are taken in image space like for the
     other data sets. Labels: sorted class-folder index, int.
     """
-    from torchvision import transforms
     from torchvision.datasets import ImageFolder
 
     if int(size) < 32:
@@ -270,11 +269,18 @@ def imagenet(
             f"{folder} not found: ImageNet cannot be downloaded automatically; place the "
             "ILSVRC-2012 train/ and val/ class folders (wnid names) under root/imagenet/"
         )
+    return ImageFolder(str(folder), transform=_imagenet_transform(size, augment=augment))
+
+
+def _imagenet_transform(size: int = 224, *, augment: bool = False):
+    """The transform of :func:`imagenet`: training (``augment``) or evaluation, to [0, 1]."""
+    from torchvision import transforms
+
     if augment:
         steps = [transforms.RandomResizedCrop(size), transforms.RandomHorizontalFlip()]
     else:
         steps = [transforms.Resize(round(size * 256 / 224)), transforms.CenterCrop(size)]
-    return ImageFolder(str(folder), transform=transforms.Compose([*steps, transforms.ToTensor()]))
+    return transforms.Compose([*steps, transforms.ToTensor()])
 
 
 def to_tensors(dataset, *, limit: int | None = None) -> Split:

@@ -9,6 +9,7 @@ CIFAR augmentation applied to batches on the device.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ._checks import check_choice
-from .datasets import cifar, digits, imagenet, mnist
+from .datasets import _imagenet_transform, cifar, digits, imagenet, mnist
 
 if TYPE_CHECKING:
     from .experiments import ExperimentConfig
@@ -110,8 +111,10 @@ def load_run_data(cfg: ExperimentConfig, root: str | Path) -> RunData:
             n_classes=int(torch.cat([ytr, yte]).max()) + 1,
             example=xtr[:1],
         )
-    fit_base = imagenet(root, train=True, size=cfg.image_size, augment=cfg.augment)
     train_base = imagenet(root, train=True, size=cfg.image_size)
+    # the training folder is listed once (1.28 M files); the fitted copy differs in transform
+    fit_base = copy.copy(train_base)
+    fit_base.transform = _imagenet_transform(cfg.image_size, augment=cfg.augment)
     test_base = imagenet(root, train=False, size=cfg.image_size)
     if train_base.classes != test_base.classes:
         raise ValueError("ImageNet train/ and val/ hold different class folders")

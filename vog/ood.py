@@ -81,12 +81,9 @@ def msp_score(model: nn.Module, x, *, batch_size: int = 512, num_workers: int = 
     from .data import as_loader
 
     device = next(model.parameters()).device
-    if torch.is_tensor(x):
-        batches = x.split(batch_size)
-    else:
-        batches = (b for b, _ in as_loader(x, batch_size=batch_size, num_workers=num_workers))
+    loader = as_loader(_unlabelled(x), batch_size=batch_size, num_workers=num_workers)
     with frozen_eval(model):
-        probs = [model(b.to(device)).softmax(1).amax(1).cpu() for b in batches]
+        probs = [model(b.to(device)).softmax(1).amax(1).cpu() for b, _ in loader]
     return -torch.cat(probs).double()
 
 
@@ -233,6 +230,11 @@ def load_ood_set(
     return x.contiguous()
 
 
+def _unlabelled(x):
+    """Images (N, C, H, W) as a data set with placeholder labels; a Dataset as it is."""
+    return (x, torch.zeros(len(x), dtype=torch.long)) if torch.is_tensor(x) else x
+
+
 def predicted_vog(
     checkpoints,
     x,
@@ -251,10 +253,9 @@ def predicted_vog(
     """
     from .scoring import compute_vog
 
-    data = (x, torch.zeros(len(x), dtype=torch.long)) if torch.is_tensor(x) else x
     res = compute_vog(
         checkpoints,
-        data,
+        _unlabelled(x),
         model=model,
         labels="predicted",
         mode="sample_major",

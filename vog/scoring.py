@@ -211,22 +211,18 @@ def compute_vog(
         models = load_models(
             checkpoints, model=model, device=device, channels_last=channels_last, compile=compile
         )
-        with ExitStack() as stack:
-            if fast_conv:
-                for m in models:
-                    stack.enter_context(frozen_eval(m))
-                    stack.enter_context(conv_as_forward(m))
-            raw, true_labels, predictions, scored = score_loader(
-                models,
-                loader,
-                labels=labels,
-                target=target,
-                channel_mean=channel_mean,
-                vectorize=vectorize,
-                autocast=autocast,
-                channels_last=channels_last,
-                progress=progress,
-            )
+        raw, true_labels, predictions, scored = score_loader(
+            models,
+            loader,
+            labels=labels,
+            target=target,
+            channel_mean=channel_mean,
+            vectorize=vectorize,
+            autocast=autocast,
+            channels_last=channels_last,
+            fast_conv=fast_conv,
+            progress=progress,
+        )
         return VoGResult.from_raw(raw, true_labels, predictions, scored, normalize=normalize)
     # with predicted labels the last checkpoint goes first: its predictions are the labels
     order = list(range(len(checkpoints)))
@@ -286,12 +282,14 @@ def score_loader(
     vectorize: bool = False,
     autocast: str | None = None,
     channels_last: bool = False,
+    fast_conv: bool = False,
     progress: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Sample-major scores of every example a loader yields, in its order.
 
-    Returns raw VoG (float64), true labels, last-checkpoint predictions and
-    the labels differentiated, each of shape (N,) on the CPU.
+    Options as in :func:`vog.compute_vog`. Returns raw VoG (float64), true
+    labels, last-checkpoint predictions and the labels differentiated, each of
+    shape (N,) on the CPU.
     """
     from .sample_major import batch_vog, stack_checkpoints
 
@@ -304,16 +302,23 @@ def score_loader(
         from tqdm.auto import tqdm
 
         batches = tqdm(loader, desc="VoG", unit="batch")
-    for x, y in batches:
-        x = x.to(device, non_blocking=True)
-        if channels_last and x.dim() == 4:
-            x = x.contiguous(memory_format=torch.channels_last)
-        y = torch.as_tensor(y).long()
-        chosen = y.to(device) if labels == "true" else (lambda z: z.argmax(dim=1))
-        vog, logits, used = batch_vog(
-            runner, x, chosen, target=target, channel_mean=channel_mean, autocast=autocast
-        )
-        parts.append((vog.cpu(), y, logits.argmax(1).cpu(), used.cpu()))
+    if fast_conv and (vectorize or autocast):
+        raise ValueError("fast_conv=True works without vectorize and autocast")
+    with ExitStack() as stack:
+        if fast_conv:  # frozen first: conv_as_forward changes frozen convolutions only
+            for m in models:
+                stack.enter_context(frozen_eval(m))
+                stack.enter_context(conv_as_forward(m))
+        for x, y in batches:
+            x = x.to(device, non_blocking=True)
+            if channels_last and x.dim() == 4:
+                x = x.contiguous(memory_format=torch.channels_last)
+            y = torch.as_tensor(y).long()
+            chosen = y.to(device) if labels == "true" else (lambda z: z.argmax(dim=1))
+            vog, logits, used = batch_vog(
+                runner, x, chosen, target=target, channel_mean=channel_mean, autocast=autocast
+            )
+            parts.append((vog.cpu(), y, logits.argmax(1).cpu(), used.cpu()))
     if not parts:
         raise ValueError("data is empty")
     raw, true_labels, predictions, scored = (torch.cat(t) for t in zip(*parts, strict=True))

@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
-from contextlib import ExitStack
 from pathlib import Path
 
 import torch
@@ -28,8 +27,6 @@ from torch.utils.data import Dataset, DistributedSampler, Subset
 from ._checks import check_choice
 from .checkpoints import atomic_write
 from .data import as_dataset, as_loader
-from .fast_conv import conv_as_forward
-from .gradients import frozen_eval
 from .scoring import LABEL_MODES, VoGResult, load_models, score_loader
 
 __all__ = ["score_to_shards", "merge_shards", "write_scores", "read_scores"]
@@ -141,36 +138,6 @@ def score_to_shards(
         return paths
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     models = load_models(checkpoints, model=model, device=device, channels_last=channels_last)
-    with ExitStack() as stack:
-        if fast_conv:
-            for m in models:
-                stack.enter_context(frozen_eval(m))
-                stack.enter_context(conv_as_forward(m))
-        _score_shards(
-            models,
-            dataset,
-            chunks,
-            paths,
-            todo,
-            fingerprint=fingerprint,
-            batch_size=batch_size,
-            num_workers=num_workers,
-            device=device,
-            labels=labels,
-            target=target,
-            channel_mean=channel_mean,
-            vectorize=vectorize,
-            autocast=autocast,
-            channels_last=channels_last,
-            progress=progress,
-        )
-    return paths
-
-
-def _score_shards(
-    models, dataset, chunks, paths, todo, *, fingerprint, batch_size, num_workers, device, **kw
-) -> None:
-    """Compute the shards numbered ``todo`` and write each atomically as it is finished."""
     for k in todo:
         idx = torch.tensor(chunks[k], dtype=torch.long)
         loader = as_loader(
@@ -179,7 +146,18 @@ def _score_shards(
             num_workers=num_workers,
             pin_memory=device.type == "cuda",
         )
-        raw, y, pred, used = score_loader(models, loader, **kw)
+        raw, y, pred, used = score_loader(
+            models,
+            loader,
+            labels=labels,
+            target=target,
+            channel_mean=channel_mean,
+            vectorize=vectorize,
+            autocast=autocast,
+            channels_last=channels_last,
+            fast_conv=fast_conv,
+            progress=progress,
+        )
         shard = {
             "index": idx,
             "label": y,
@@ -189,6 +167,7 @@ def _score_shards(
             "fingerprint": fingerprint,
         }
         atomic_write(paths[k], lambda p, s=shard: torch.save(s, p))
+    return paths
 
 
 def merge_shards(out_dir: str | os.PathLike, *, normalize: str = "zscore") -> VoGResult:
