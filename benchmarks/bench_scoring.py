@@ -6,14 +6,20 @@
 
 Every method scores the same N examples over the same K checkpoints (randomly
 initialised models of the named architecture: speed and memory do not depend
-on the weights). Each method runs in its own fresh process so its peak memory
+on the weights). Each method runs in its own fresh process. Its peak memory
 (``ru_maxrss`` on the CPU, ``torch.cuda.max_memory_allocated`` on a GPU) is
-its own; the peak of a process that only sets up models and data is
-subtracted. Times are the best of ``--repeat`` runs in that process (the
-machine may be shared). Memory is reported twice: the whole peak, and the
-part that grows with N (the peak after the full run minus the peak after a
-two-batch warm-up; models and one batch in flight are in both), which is what
-separates O(N) from O(N x K x pixels) methods at sizes a CPU can run.
+counted from the point where the process has built the models and data and run
+the method once on 2 examples: library code paged in, one-time caches and the
+models are in every method's process alike and are not counted. Times are the
+best of ``--repeat`` runs in that process (the machine may be shared). Memory
+is reported twice: the whole peak, and the part that grows with N (the peak
+after the full run minus the peak after a two-batch warm-up; one batch in
+flight is in both), which is what separates O(N) from O(N x K x pixels)
+methods at sizes a CPU can run.
+Every method's scores are compared with the streaming scores (sample_major's
+when streaming is not run): the largest absolute difference, the same divided
+by the largest score, the number of examples that differ by more than
+``DIFFER_REL`` of the largest score, and the Spearman correlation.
 Methods:
 
 - ``forward``: K forward passes without gradients (a lower bound).
@@ -29,7 +35,8 @@ Methods:
   so the Spearman correlation with the float32 scores is reported.
 - ``sample_major_compiled`` (with ``--with-compile``): the same with
   ``torch.compile`` (compilation happens in the warm-up, outside the timing).
-- ``store_all``: keep all K x N gradient maps, then the variance.
+- ``store_all``: keep all K x N gradient maps (one preallocated tensor), then
+  the variance.
 - ``per_sample``: one example at a time (batch size 1), all maps kept.
 - ``captum``: Captum ``Saliency(abs=False)`` per checkpoint, all maps kept.
 """
@@ -64,6 +71,10 @@ METHODS = (
 )
 #: peak-memory growth below this is not resolved (ru_maxrss noise, allocator caching)
 GROWTH_RESOLUTION_MB = 1.0
+#: a score "differs" from the reference by more than this fraction of the largest
+#: score: float32 rounding of the same maths stays far below it, a ReLU whose
+#: input sits within rounding of zero (switched by another summation order) does not
+DIFFER_REL = 1e-6
 #: (N, K, batch size) per model, full and --quick
 SIZES = {
     "mlp": ((20000, 8, 500), (4000, 4, 500)),
@@ -101,14 +112,25 @@ def build(model: str, n: int, k: int, seed: int = 0):
 
 
 def _store_all(ckpts, batches, dev, gradient) -> torch.Tensor:
-    """Baseline: keep every channel-averaged gradient map, then the variance over checkpoints."""
-    maps = []
-    for m in ckpts:
+    """Baseline: keep every channel-averaged gradient map, then the variance over checkpoints.
+
+    The maps go into one float32 (K, N, *pixels) tensor allocated up front, the
+    most frugal way to keep them (a list of per-batch maps also fragments the
+    CPU heap); the variance is :func:`vog.vog_from_gradients`, as a user would
+    call it on stored maps.
+    """
+    n = sum(len(xb) for xb, _ in batches)
+    maps = None
+    for k, m in enumerate(ckpts):
         m.to(dev).eval()
-        maps.append(
-            torch.cat([gradient(m, xb.to(dev), yb.to(dev)).mean(1).cpu() for xb, yb in batches])
-        )
-    return vog.vog_from_gradients(torch.stack(maps))
+        start = 0
+        for xb, yb in batches:
+            g = gradient(m, xb.to(dev), yb.to(dev)).mean(1)
+            if maps is None:
+                maps = torch.empty(len(ckpts), n, *g.shape[1:])
+            maps[k, start : start + len(g)] = g
+            start += len(g)
+    return vog.vog_from_gradients(maps)
 
 
 def run_method(method: str, ckpts, x, y, batch_size: int, device: str) -> torch.Tensor | None:
@@ -118,8 +140,6 @@ def run_method(method: str, ckpts, x, y, batch_size: int, device: str) -> torch.
     def batches(size):
         return list(zip(x.split(size), y.split(size), strict=True))
 
-    if method == "setup":
-        return None
     if method == "forward":
         with torch.no_grad():
             for m in ckpts:
@@ -157,16 +177,19 @@ def worker(args) -> None:
     torch.set_num_threads(args.threads) if args.threads else None
     ckpts, x, y = build(args.model, args.n, args.k)
     dev = torch.device(args.device)
-    # warm-up: one small batch through every code path the method uses
-    run_method(
-        "forward" if args.method in ("setup", "forward") else args.method,
-        ckpts,
-        x[: min(len(x), 2 * args.batch_size)] if args.method != "per_sample" else x[:2],
-        y[: min(len(x), 2 * args.batch_size)] if args.method != "per_sample" else y[:2],
-        args.batch_size,
-        args.device,
-    )
-    warm_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    method = args.method
+
+    def peak_rss() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    # code warm-up: 2 examples through every code path the method uses; what the
+    # process holds now (libraries, one-time caches, models, data) is not counted
+    run_method(method, ckpts, x[:2], y[:2], 1 if method == "per_sample" else 2, args.device)
+    base_rss = peak_rss()
+    # batch warm-up: two batches; growth beyond this is the part that grows with N
+    size = 2 if method == "per_sample" else min(len(x), 2 * args.batch_size)
+    run_method(method, ckpts, x[:size], y[:size], args.batch_size, args.device)
+    warm_rss = peak_rss()
     warm_cuda = None
     if dev.type == "cuda":
         torch.cuda.synchronize()
@@ -182,7 +205,8 @@ def worker(args) -> None:
     cuda_peak = torch.cuda.max_memory_allocated() / 2**20 if dev.type == "cuda" else None
     out = {
         "seconds": seconds,
-        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "maxrss_mb": peak_rss(),
+        "base_maxrss_mb": base_rss,
         "warm_maxrss_mb": warm_rss,
         "cuda_peak_mb": cuda_peak,
         "cuda_warm_mb": warm_cuda,
@@ -231,20 +255,24 @@ def measure(
 
 
 def benchmark(
-    models, *, device="cpu", quick=False, threads=None, methods=METHODS, repeat=3
+    models, *, device="cpu", quick=False, threads=None, methods=METHODS, repeat=3, sizes=None
 ) -> dict:
-    """Run every method for every model; return timings, memory and ratios."""
+    """Run every method for every model; return timings, memory and ratios.
+
+    ``sizes``: (N, K, batch size) for every model instead of the built-in ones.
+    """
+    if "sample_major" not in methods:
+        raise ValueError("methods must include 'sample_major' (the ratios are relative to it)")
     results = {
         "device": device_name(device),
         "torch": torch.__version__,
         "date": time.strftime("%Y-%m-%d"),
-        "sizes": "quick" if quick else "full",
+        "sizes": "custom" if sizes else "quick" if quick else "full",
         "models": {},
     }
     with tempfile.TemporaryDirectory() as tmp:
         for model in models:
-            n, k, bs = SIZES[model][1 if quick else 0]
-            base = measure(model, "setup", n, k, bs, device, threads, Path(tmp))
+            n, k, bs = sizes or SIZES[model][1 if quick else 0]
             rows = {}
             for method in methods:
                 m = measure(model, method, n, k, bs, device, threads, Path(tmp), repeat)
@@ -254,7 +282,7 @@ def benchmark(
                     mem = m["cuda_peak_mb"]
                     growth = max(m["cuda_peak_mb"] - m["cuda_warm_mb"], 0.0)
                 else:
-                    mem = max(m["maxrss_mb"] - base["maxrss_mb"], 0.0)
+                    mem = max(m["maxrss_mb"] - m["base_maxrss_mb"], 0.0)
                     growth = max(m["maxrss_mb"] - m["warm_maxrss_mb"], 0.0)
                 rows[method] = {
                     "seconds": m["seconds"],
@@ -262,12 +290,17 @@ def benchmark(
                     "growth_mb": growth,
                     "scores": m["scores"],
                 }
-            ref = rows["streaming"]["scores"]
+            ref = rows["streaming" if "streaming" in rows else "sample_major"]["scores"]
             for r in rows.values():
                 s = r.pop("scores")
                 r["max_abs_diff"] = None if s is None else float((s - ref).abs().max())
                 r["max_rel_diff"] = (
                     None if s is None else float((s - ref).abs().max() / ref.abs().max())
+                )
+                r["n_differ"] = (
+                    None
+                    if s is None
+                    else int(((s - ref).abs() > DIFFER_REL * ref.abs().max()).sum())
                 )
                 r["spearman_vs_fp32"] = None if s is None else vog.spearman(s, ref)[0]
             results["models"][model] = {"n": n, "k": k, "batch_size": bs, "methods": rows}
@@ -276,34 +309,55 @@ def benchmark(
 
 
 def ratios(model_result: dict) -> dict:
-    """The ratios the targets are stated in (all measured in this run)."""
+    """The ratios the targets are stated in (all measured in this run; those whose
+    methods were run)."""
     r = model_result["methods"]
-    ours = r["sample_major"]
+
+    def t(method):
+        return r[method]["seconds"]
+
+    def time_ratio(a, b):
+        return t(a) / t(b) if a in r and b in r else None
+
     out = {
-        "ours / forward (time)": ours["seconds"] / r["forward"]["seconds"],
-        "ours vmap / forward (time)": r["sample_major_vmap"]["seconds"] / r["forward"]["seconds"],
-        "ours fast_conv / forward (time)": r["sample_major_fastconv"]["seconds"]
-        / r["forward"]["seconds"],
-        "ours / gradient (time)": ours["seconds"] / r["gradient"]["seconds"],
-        "gradient / forward (time)": r["gradient"]["seconds"] / r["forward"]["seconds"],
-        "store_all / ours (time)": r["store_all"]["seconds"] / ours["seconds"],
-        "store_all / ours (peak memory)": r["store_all"]["peak_mb"] / max(ours["peak_mb"], 1e-3),
-        # growth below the resolution counts as the resolution: the ratio is then a lower bound
-        "store_all / ours (memory growing with N)": r["store_all"]["growth_mb"]
-        / max(ours["growth_mb"], GROWTH_RESOLUTION_MB),
-        "per_sample / ours (time)": r["per_sample"]["seconds"] / ours["seconds"],
-        "streaming / ours (time)": r["streaming"]["seconds"] / ours["seconds"],
-        "vmap / loop (time)": r["sample_major_vmap"]["seconds"] / ours["seconds"],
+        "ours / forward (time)": time_ratio("sample_major", "forward"),
+        "ours vmap / forward (time)": time_ratio("sample_major_vmap", "forward"),
+        "ours fast_conv / forward (time)": time_ratio("sample_major_fastconv", "forward"),
+        "ours / gradient (time)": time_ratio("sample_major", "gradient"),
+        "gradient / forward (time)": time_ratio("gradient", "forward"),
+        "store_all / ours (time)": time_ratio("store_all", "sample_major"),
+        "store_all / ours (peak memory)": None,
+        "store_all / ours (memory growing with N)": None,
+        "per_sample / ours (time)": time_ratio("per_sample", "sample_major"),
+        "streaming / ours (time)": time_ratio("streaming", "sample_major"),
+        "vmap / loop (time)": time_ratio("sample_major_vmap", "sample_major"),
+        "captum / ours (time)": time_ratio("captum", "sample_major"),
     }
-    if "captum" in r:
-        out["captum / ours (time)"] = r["captum"]["seconds"] / ours["seconds"]
-    return out
+    if "store_all" in r:
+        ours, store = r["sample_major"], r["store_all"]
+        out["store_all / ours (peak memory)"] = store["peak_mb"] / max(ours["peak_mb"], 1e-3)
+        # growth below the resolution counts as the resolution: the ratio is then a lower bound
+        out["store_all / ours (memory growing with N)"] = store["growth_mb"] / max(
+            ours["growth_mb"], GROWTH_RESOLUTION_MB
+        )
+    return {name: value for name, value in out.items() if value is not None}
 
 
 def device_name(device: str) -> str:
     if device.startswith("cuda"):
         return torch.cuda.get_device_name(torch.device(device))
-    return f"CPU: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+    return f"CPU: {cpu_model()}, {torch.get_num_threads()} threads"
+
+
+def cpu_model() -> str:
+    """The processor's model name (Linux ``/proc/cpuinfo``), else the architecture."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()} ({platform.machine()})"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def main(argv=None) -> int:
@@ -317,6 +371,19 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="time: best of this many runs")
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--with-compile", action="store_true", help="also time torch.compile")
+    ap.add_argument(
+        "--methods",
+        nargs="+",
+        choices=METHODS + ("sample_major_compiled",),
+        help="run only these (sample_major is always needed)",
+    )
+    ap.add_argument(
+        "--sizes",
+        nargs=3,
+        type=int,
+        metavar=("N", "K", "BATCH"),
+        help="N examples, K checkpoints and the batch size for every model",
+    )
     # worker mode (internal)
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     for name in ("--model", "--result", "--scores"):
@@ -328,7 +395,11 @@ def main(argv=None) -> int:
         args.method = args.worker
         worker(args)
         return 0
-    methods = METHODS + (("sample_major_compiled",) if args.with_compile else ())
+    methods = tuple(args.methods) if args.methods else METHODS
+    if args.with_compile and "sample_major_compiled" not in methods:
+        methods += ("sample_major_compiled",)
+    if args.sizes and (min(args.sizes) < 1 or args.sizes[1] < 2):
+        ap.error(f"--sizes needs N >= 1, K >= 2, BATCH >= 1; got {args.sizes}")
     res = benchmark(
         args.models,
         device=args.device,
@@ -336,16 +407,21 @@ def main(argv=None) -> int:
         threads=args.threads,
         methods=methods,
         repeat=args.repeat,
+        sizes=tuple(args.sizes) if args.sizes else None,
     )
     print(f"device: {res['device']}  torch {res['torch']}")
     for model, mr in res["models"].items():
         print(f"\n{model}: N={mr['n']} K={mr['k']} batch={mr['batch_size']}")
-        print(f"  {'method':<21} {'seconds':>9} {'peak MB':>9} {'growth MB':>9} {'max |diff|':>11}")
+        print(
+            f"  {'method':<21} {'seconds':>9} {'peak MB':>9} {'growth MB':>9} "
+            f"{'max |diff|':>11} {'differ':>7}"
+        )
         for method, r in mr["methods"].items():
             diff = "-" if r["max_abs_diff"] is None else f"{r['max_abs_diff']:.1e}"
+            differ = "-" if r["n_differ"] is None else str(r["n_differ"])
             print(
                 f"  {method:<21} {r['seconds']:>9.3f} {r['peak_mb']:>9.1f} "
-                f"{r['growth_mb']:>9.1f} {diff:>11}"
+                f"{r['growth_mb']:>9.1f} {diff:>11} {differ:>7}"
             )
         for name, value in mr["ratios"].items():
             print(f"  {name:<40} {value:7.2f}x")

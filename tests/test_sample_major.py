@@ -95,3 +95,31 @@ def test_torch_compile_matches_eager():
     torch.testing.assert_close(compiled.raw, eager.raw, rtol=1e-4, atol=1e-8)
     with pytest.raises(ValueError, match="not with vectorize"):
         vog.compute_vog(models, (x, y), mode="sample_major", compile=True, vectorize=True)
+
+
+def test_score_loader_any_iterable_of_batches(setup, monkeypatch):
+    """Results are written into preallocated columns: a loader that states its
+    length, a generator that does not, and a length hint that is too short or
+    too long all give the same scores, in order."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from vog import sample_major
+
+    models, x, y = setup
+    loader = DataLoader(TensorDataset(x, y), batch_size=4)
+    ref = vog.score_loader(models, loader)
+    assert ref[0].shape == (23,) and ref[0].dtype == torch.float64
+    assert torch.equal(ref[1], y)
+
+    def batches():
+        yield from zip(x.split(6), y.split(6), strict=True)
+
+    for hint in (1, 5, 4096):  # grows by doubling / cut to length
+        monkeypatch.setattr(sample_major, "_length_hint", lambda _loader, h=hint: h)
+        got = vog.score_loader(models, batches())
+        for a in got:
+            assert a.shape == (23,) and a.is_contiguous()
+        torch.testing.assert_close(got[0], ref[0], rtol=1e-6, atol=1e-12)
+        assert all(torch.equal(a, b) for a, b in zip(got[1:], ref[1:], strict=True))
+    with pytest.raises(ValueError, match="data is empty"):
+        vog.score_loader(models, iter(()))

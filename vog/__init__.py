@@ -53,15 +53,14 @@ from .ood import (
 from .plots import image_grid, percentile_error_plot, ranked
 from .reference import authors_vog
 from .report import write_report
-from .sample_major import AUTOCAST_DTYPES, batch_vog, stack_checkpoints
-from .scoring import (
+from .sample_major import (
+    AUTOCAST_DTYPES,
     LABEL_MODES,
-    SCORING_MODES,
-    VoGResult,
-    compute_vog,
-    load_models,
+    batch_vog,
     score_loader,
+    stack_checkpoints,
 )
+from .scoring import SCORING_MODES, VoGResult, compute_vog, load_models
 from .sharded import merge_shards, read_scores, score_to_shards, write_scores
 from .toy import boundary_distance, toy_blobs
 from .training import TrainResult, evaluate, first_last_windows, stage_windows, train_with_vog

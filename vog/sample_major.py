@@ -8,6 +8,11 @@ that scalar: O(N) memory for the results plus O(K * B * P) for the batch in
 flight. Both modes give the same scores up to float32 rounding (the per-batch
 variance is a two-pass float32 reduction, the pixel mean float64).
 
+:func:`score_loader` runs :func:`batch_vog` over every batch of a loader and
+writes the per-example results into columns allocated up front, so that a long
+CPU run's resident memory stays flat instead of growing with the number of
+batches.
+
 With ``vectorize=True`` the K checkpoints run as one batched call through
 :func:`torch.func.vmap` over :func:`torch.func.stack_module_state`, which is
 faster on a GPU at the cost of K times the activation memory.
@@ -16,13 +21,14 @@ faster on a GPU at the cost of K times the activation memory.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack, nullcontext
 
 import torch
 from torch import nn
 
 from ._checks import check_choice, check_finite, check_labels
+from .fast_conv import conv_as_forward
 from .gradients import (
     TARGETS,
     frozen_eval,
@@ -31,10 +37,12 @@ from .gradients import (
     reduce_channels,
 )
 
-__all__ = ["AUTOCAST_DTYPES", "batch_vog", "stack_checkpoints"]
+__all__ = ["AUTOCAST_DTYPES", "LABEL_MODES", "batch_vog", "score_loader", "stack_checkpoints"]
 
 #: Valid values of the ``autocast`` option.
 AUTOCAST_DTYPES = ("bfloat16", "float16")
+#: Valid values of the ``labels`` option.
+LABEL_MODES = ("true", "predicted")
 
 
 def _autocast(device: torch.device, autocast: str | None):
@@ -163,3 +171,103 @@ def _batch_vog_vmap(stacked, x, labels, *, target, channel_mean, ctx):
     pixel_shape = pixel_shape_of(x, channel_mean=channel_mean)
     maps = reduce_channels(g.flatten(0, 1), pixel_shape).view(stacked.k, x.shape[0], *pixel_shape)
     return _reduce(maps.float()), last.float(), chosen
+
+
+def score_loader(
+    models: Sequence[nn.Module],
+    loader: Iterable,
+    *,
+    labels: str = "true",
+    target: str = "logit",
+    channel_mean: bool = True,
+    vectorize: bool = False,
+    autocast: str | None = None,
+    channels_last: bool = False,
+    fast_conv: bool = False,
+    progress: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Sample-major scores of every example a loader yields, in its order.
+
+    Options as in :func:`vog.compute_vog`. Returns raw VoG (float64), true
+    labels, last-checkpoint predictions and the labels differentiated, each of
+    shape (N,) on the CPU.
+    """
+    check_choice("labels", labels, LABEL_MODES)
+    device = next(models[0].parameters()).device
+    runner = stack_checkpoints(models) if vectorize else models
+    out = _ExampleOutputs(_length_hint(loader))
+    batches = loader
+    if progress:
+        from tqdm.auto import tqdm
+
+        batches = tqdm(loader, desc="VoG", unit="batch")
+    if fast_conv and (vectorize or autocast):
+        raise ValueError("fast_conv=True works without vectorize and autocast")
+    with ExitStack() as stack:
+        if fast_conv:  # frozen first: conv_as_forward changes frozen convolutions only
+            for m in models:
+                stack.enter_context(frozen_eval(m))
+                stack.enter_context(conv_as_forward(m))
+        for x, y in batches:
+            x = x.to(device, non_blocking=True)
+            if channels_last and x.dim() == 4:
+                x = x.contiguous(memory_format=torch.channels_last)
+            y = torch.as_tensor(y).long()
+            chosen = y.to(device) if labels == "true" else (lambda z: z.argmax(dim=1))
+            vog, logits, used = batch_vog(
+                runner, x, chosen, target=target, channel_mean=channel_mean, autocast=autocast
+            )
+            out.add(vog, y, logits.argmax(1), used)
+    if out.n == 0:
+        raise ValueError("data is empty")
+    raw, true_labels, predictions, scored = out.result()
+    return raw, true_labels, predictions, scored
+
+
+def _length_hint(loader) -> int:
+    """Examples a loader will yield, if it says (sampler, then dataset); else 4096."""
+    for name in ("sampler", "dataset"):
+        try:
+            return max(len(getattr(loader, name)), 1)
+        except (AttributeError, TypeError, NotImplementedError):
+            continue
+    return 4096
+
+
+class _ExampleOutputs:
+    """Per-example results written into tensors allocated up front, in order.
+
+    Keeping each batch's small result tensors alive in a list until the end
+    pins thousands of small blocks between the batches' large temporary ones,
+    so a CPU allocator such as glibc's can neither reuse nor return the freed
+    space: the resident memory of a long CPU run then grows by tens of KB per
+    batch (measured: about 0.6 GB over 1024 ResNet-18 batches of 8). Columns
+    of a known length (grown by doubling when the hint is short) keep it flat.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = max(int(capacity), 1)
+        self.n = 0
+        self.columns: list[torch.Tensor] | None = None
+
+    def add(self, *values: torch.Tensor) -> None:
+        """Append one batch: tensors of shape (B,), on any device."""
+        b = values[0].shape[0]
+        if self.columns is None:
+            self.columns = [torch.empty(self.capacity, dtype=v.dtype) for v in values]
+        if self.n + b > self.capacity:
+            self.capacity = max(2 * self.capacity, self.n + b)
+            grown = [torch.empty(self.capacity, dtype=c.dtype) for c in self.columns]
+            for new, old in zip(grown, self.columns, strict=True):
+                new[: self.n] = old[: self.n]
+            self.columns = grown
+        for column, v in zip(self.columns, values, strict=True):
+            column[self.n : self.n + b] = v.detach()
+        self.n += b
+
+    def result(self) -> tuple[torch.Tensor, ...]:
+        """The columns cut to the examples added, each of shape (n,) on the CPU."""
+        assert self.columns is not None
+        if self.n == self.capacity:
+            return tuple(self.columns)
+        return tuple(c[: self.n].clone() for c in self.columns)

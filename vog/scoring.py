@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Sequence
-from contextlib import ExitStack, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import torch
@@ -19,6 +19,7 @@ from .data import as_dataset, as_loader
 from .fast_conv import conv_as_forward
 from .gradients import TARGETS, frozen_eval, logits_and_gradients, pixel_shape_of
 from .normalize import NORMALIZE_MODES, class_normalize
+from .sample_major import LABEL_MODES, score_loader
 
 __all__ = [
     "LABEL_MODES",
@@ -28,8 +29,6 @@ __all__ = [
     "load_models",
 ]
 
-#: Valid values of the ``labels`` option.
-LABEL_MODES = ("true", "predicted")
 #: Valid values of the ``mode`` option.
 SCORING_MODES = ("streaming", "sample_major")
 
@@ -270,56 +269,3 @@ def compute_vog(
     raw = acc.compute().cpu()
     scored = true_labels if labels == "true" else predictions
     return VoGResult.from_raw(raw, true_labels, predictions, scored.clone(), normalize=normalize)
-
-
-def score_loader(
-    models: Sequence[nn.Module],
-    loader,
-    *,
-    labels: str = "true",
-    target: str = "logit",
-    channel_mean: bool = True,
-    vectorize: bool = False,
-    autocast: str | None = None,
-    channels_last: bool = False,
-    fast_conv: bool = False,
-    progress: bool = False,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Sample-major scores of every example a loader yields, in its order.
-
-    Options as in :func:`vog.compute_vog`. Returns raw VoG (float64), true
-    labels, last-checkpoint predictions and the labels differentiated, each of
-    shape (N,) on the CPU.
-    """
-    from .sample_major import batch_vog, stack_checkpoints
-
-    check_choice("labels", labels, LABEL_MODES)
-    device = next(models[0].parameters()).device
-    runner = stack_checkpoints(models) if vectorize else models
-    parts: list[tuple[torch.Tensor, ...]] = []
-    batches = loader
-    if progress:
-        from tqdm.auto import tqdm
-
-        batches = tqdm(loader, desc="VoG", unit="batch")
-    if fast_conv and (vectorize or autocast):
-        raise ValueError("fast_conv=True works without vectorize and autocast")
-    with ExitStack() as stack:
-        if fast_conv:  # frozen first: conv_as_forward changes frozen convolutions only
-            for m in models:
-                stack.enter_context(frozen_eval(m))
-                stack.enter_context(conv_as_forward(m))
-        for x, y in batches:
-            x = x.to(device, non_blocking=True)
-            if channels_last and x.dim() == 4:
-                x = x.contiguous(memory_format=torch.channels_last)
-            y = torch.as_tensor(y).long()
-            chosen = y.to(device) if labels == "true" else (lambda z: z.argmax(dim=1))
-            vog, logits, used = batch_vog(
-                runner, x, chosen, target=target, channel_mean=channel_mean, autocast=autocast
-            )
-            parts.append((vog.cpu(), y, logits.argmax(1).cpu(), used.cpu()))
-    if not parts:
-        raise ValueError("data is empty")
-    raw, true_labels, predictions, scored = (torch.cat(t) for t in zip(*parts, strict=True))
-    return raw, true_labels, predictions, scored
