@@ -292,20 +292,24 @@ def benchmark(
                 }
             ref = rows["streaming" if "streaming" in rows else "sample_major"]["scores"]
             for r in rows.values():
-                s = r.pop("scores")
-                r["max_abs_diff"] = None if s is None else float((s - ref).abs().max())
-                r["max_rel_diff"] = (
-                    None if s is None else float((s - ref).abs().max() / ref.abs().max())
-                )
-                r["n_differ"] = (
-                    None
-                    if s is None
-                    else int(((s - ref).abs() > DIFFER_REL * ref.abs().max()).sum())
-                )
-                r["spearman_vs_fp32"] = None if s is None else vog.spearman(s, ref)[0]
+                r.update(agreement(r.pop("scores"), ref))
             results["models"][model] = {"n": n, "k": k, "batch_size": bs, "methods": rows}
             results["models"][model]["ratios"] = ratios(results["models"][model])
     return results
+
+
+def agreement(scores: torch.Tensor | None, ref: torch.Tensor) -> dict:
+    """How far a method's scores are from the reference ones (all None without scores)."""
+    keys = ("max_abs_diff", "max_rel_diff", "n_differ", "spearman_vs_fp32")
+    if scores is None:
+        return dict.fromkeys(keys)
+    diff, scale = (scores - ref).abs(), ref.abs().max()
+    return {
+        "max_abs_diff": float(diff.max()),
+        "max_rel_diff": float(diff.max() / scale),
+        "n_differ": int((diff > DIFFER_REL * scale).sum()),
+        "spearman_vs_fp32": vog.spearman(scores, ref)[0],
+    }
 
 
 def ratios(model_result: dict) -> dict:

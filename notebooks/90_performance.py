@@ -127,13 +127,13 @@ table.style.format(
 # and where a ReLU's input (or a max-pool's tie) sits within rounding of zero in
 # one of the K checkpoints, that order decides which side it falls on: the
 # input gradient of that example, a piecewise-constant function of the input,
-# jumps, and its score moves. In a shallow network that happens to a handful
-# of examples; in a deep one (ResNet-18: 18 layers, about half a million ReLUs
-# per example and checkpoint) rounding differences also grow from layer to
-# layer, so more examples move (`n_differ`), each by a small fraction of the
-# largest score (`max_rel_diff`) and with the ranking kept. Neither method is
-# wrong: float32 decides the switch either way. Under bfloat16 autocast the
-# scores change; `spearman_vs_fp32` says how much of the *ranking* survives
+# jumps, and its score moves. In a shallow network that happens to a handful of
+# examples; in a deep one (ResNet-18: 18 layers, far more ReLUs per example and
+# checkpoint) rounding differences also grow from layer to layer, so more
+# examples move (`n_differ`), each by a small fraction of the largest score
+# (`max_rel_diff`) and with the ranking kept. Neither method is wrong: float32
+# decides the switch either way. Under bfloat16 autocast the scores change;
+# `spearman_vs_fp32` says how much of the *ranking* survives
 # (the checkpoints here are randomly initialised, not trained).
 #
 # ## Ratios
@@ -194,11 +194,13 @@ def check_agreement(methods, where):
 
 # %%
 targets = []
+devices = {}  # recorded run -> the device it ran on
 for path in recorded:
     if not Path(path).is_file():
         print(f"{path}: not recorded")
         continue
     rec = json.loads(Path(path).read_text())
+    devices[Path(path).stem] = rec["device"]
     when = rec.get("date", "date not recorded")
     print(f"{path}: {rec['device']}, torch {rec['torch']}, {when}")
     display(
@@ -300,11 +302,7 @@ glue("perf_time_hits", f"{n_time} of {n_all}", display=False)
 glue("perf_time_misses", time_miss, display=False)
 glue("perf_mem_hits", f"{n_mem} of {n_mem_all}", display=False)
 glue("perf_mem_misses", mem_miss, display=False)
-gpu_runs = [
-    Path(p).stem
-    for p in recorded
-    if Path(p).is_file() and not json.loads(Path(p).read_text())["device"].startswith("CPU")
-]
+gpu_runs = [run for run, dev in devices.items() if not dev.startswith("CPU")]
 glue("perf_gpu_runs", ", ".join(gpu_runs) or "none yet", display=False)
 
 # %% [markdown]
@@ -331,13 +329,14 @@ glue("perf_gpu_runs", ", ".join(gpu_runs) or "none yet", display=False)
 #   met in {glue:text}`perf_mem_hits` recorded model runs; missed by:
 #   {glue:text}`perf_mem_misses`. It is missed where N x K is too small for
 #   the stored maps to outweigh what every method needs anyway (one batch of
-#   activations through a ResNet-18 at batch 64 is about 0.4 GB); the gap
+#   activations through a ResNet-18: the `peak_mb` of `gradient` in the
+#   tables); the gap
 #   grows with N x K x pixels, since sample-major keeps one number per example
 #   (see the `resnet18-scale` run). The run of 2026-11-23 was taken with the
 #   package of that day, which kept each batch's results in a list until the
 #   end: on a CPU this fragments glibc's heap, and the resident memory of
-#   sample-major scoring grew with the number of batches (about 0.6 GB over
-#   1024 ResNet-18 batches of 8); the package now writes them into columns
+#   sample-major scoring grew with the number of batches; the package now
+#   writes them into columns
 #   allocated up front and its memory stays flat. At the small sizes of this
 #   build the ratio is at most {glue:text}`perf_best_memory:.1f`.
 # - bfloat16 autocast keeps the ranking to a Spearman correlation of at least

@@ -193,6 +193,8 @@ def score_loader(
     shape (N,) on the CPU.
     """
     check_choice("labels", labels, LABEL_MODES)
+    if fast_conv and (vectorize or autocast):
+        raise ValueError("fast_conv=True works without vectorize and autocast")
     device = next(models[0].parameters()).device
     runner = stack_checkpoints(models) if vectorize else models
     out = _ExampleOutputs(_length_hint(loader))
@@ -201,8 +203,6 @@ def score_loader(
         from tqdm.auto import tqdm
 
         batches = tqdm(loader, desc="VoG", unit="batch")
-    if fast_conv and (vectorize or autocast):
-        raise ValueError("fast_conv=True works without vectorize and autocast")
     with ExitStack() as stack:
         if fast_conv:  # frozen first: conv_as_forward changes frozen convolutions only
             for m in models:
@@ -220,8 +220,7 @@ def score_loader(
             out.add(vog, y, logits.argmax(1), used)
     if out.n == 0:
         raise ValueError("data is empty")
-    raw, true_labels, predictions, scored = out.result()
-    return raw, true_labels, predictions, scored
+    return out.result()
 
 
 def _length_hint(loader) -> int:
