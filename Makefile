@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PROFILE ?= default
 TORCH_PINS := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: env install notebooks book test test-gpu lint format clean
+.PHONY: env install data notebooks book test test-gpu lint format clean
 
 # The environment: a virtualenv with pinned torch and the book/test extras.
 $(VENV)/.deps: pyproject.toml
@@ -24,7 +24,11 @@ install: env
 	$(PY) -m pip install -q --no-deps --no-build-isolation --force-reinstall .
 	rm -rf build vog.egg-info
 
-notebooks: install
+# The data sets the default profile reads (checked by SHA-256; present ones are kept).
+data: install
+	$(PY) scripts/get_data.py --root data
+
+notebooks: install data
 	$(PY) scripts/run_notebooks.py --profile $(PROFILE) --out book/executed
 
 book: notebooks

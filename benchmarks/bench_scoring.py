@@ -30,7 +30,7 @@ Methods:
 - ``sample_major``: :func:`vog.compute_vog` ``mode="sample_major"``: O(N) memory.
 - ``sample_major_vmap``: the same with ``vectorize=True``.
 - ``sample_major_fastconv``: the same with ``fast_conv=True`` (input gradients of
-  stride-1 convolutions as forward convolutions, :func:`vog.conv_as_forward`).
+  stride-1 convolutions as forward convolutions, :func:`vog.scoring.conv_as_forward`).
 - ``sample_major_bf16``: the same under bfloat16 autocast; its scores differ,
   so the Spearman correlation with the float32 scores is reported.
 - ``sample_major_compiled`` (with ``--with-compile``): the same with
@@ -98,11 +98,11 @@ def build(model: str, n: int, k: int, seed: int = 0):
     """K checkpoints of one architecture and N random examples."""
     torch.manual_seed(seed)
     if model == "mlp":
-        make, shape, classes = (lambda: vog.MLP(784, (256, 128), 10)), (1, 28, 28), 10
+        make, shape, classes = (lambda: vog.experiments.MLP(784, (256, 128), 10)), (1, 28, 28), 10
     elif model == "lenet":
-        make, shape, classes = (lambda: vog.LeNet(1, 10)), (1, 28, 28), 10
+        make, shape, classes = (lambda: vog.experiments.LeNet(1, 10)), (1, 28, 28), 10
     elif model == "resnet18":
-        make, shape, classes = (lambda: vog.ResNet18(10)), (3, 32, 32), 10
+        make, shape, classes = (lambda: vog.experiments.ResNet18(10)), (3, 32, 32), 10
     else:
         raise ValueError(f"unknown model {model!r}; choose one of {sorted(SIZES)}")
     ckpts = [make().eval() for _ in range(k)]
@@ -308,7 +308,7 @@ def agreement(scores: torch.Tensor | None, ref: torch.Tensor) -> dict:
         "max_abs_diff": float(diff.max()),
         "max_rel_diff": float(diff.max() / scale),
         "n_differ": int((diff > DIFFER_REL * scale).sum()),
-        "spearman_vs_fp32": vog.spearman(scores, ref)[0],
+        "spearman_vs_fp32": vog.analysis.spearman(scores, ref)[0],
     }
 
 
@@ -430,7 +430,7 @@ def main(argv=None) -> int:
         for name, value in mr["ratios"].items():
             print(f"  {name:<40} {value:7.2f}x")
     if args.json:
-        vog.atomic_write(args.json, lambda p: p.write_text(json.dumps(res, indent=1)))
+        vog.atomic.atomic_write(args.json, lambda p: p.write_text(json.dumps(res, indent=1)))
     return 0
 
 

@@ -63,7 +63,7 @@ plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False, "axes.spines.r
 # the wrong side of, any boundary.
 
 # %%
-(x_train, y_train), (x_test, y_test) = vog.toy_blobs(
+(x_train, y_train), (x_test, y_test) = vog.experiments.toy_blobs(
     n_samples, centers=centers, cluster_std=cluster_std, test_fraction=0.1, seed=seed
 )
 print(f"train: {len(x_train)} points, test: {len(x_test)} points")
@@ -76,7 +76,7 @@ print(f"train: {len(x_train)} points, test: {len(x_test)} points")
 # nothing but two running maps per point is stored.
 
 # %%
-model = vog.MLP(2, (hidden,), 2, activation=activation)
+model = vog.experiments.MLP(2, (hidden,), 2, activation=activation)
 windows = vog.stage_windows(epochs)
 run = vog.train_with_vog(
     model,
@@ -134,17 +134,21 @@ plt.show()
 # ## Fig. 1b: VoG against distance to the learned boundary
 #
 # The distance is measured to the zero set of the logit margin of the final
-# model, located on a fine grid ({func}`vog.boundary_distance`).
+# model, located on a fine grid ({func}`vog.experiments.boundary_distance`).
 
 # %%
 dist = {
-    "train": vog.boundary_distance(model, x_train, resolution=boundary_resolution).numpy(),
-    "test": vog.boundary_distance(model, x_test, resolution=boundary_resolution).numpy(),
+    "train": vog.experiments.boundary_distance(
+        model, x_train, resolution=boundary_resolution
+    ).numpy(),
+    "test": vog.experiments.boundary_distance(
+        model, x_test, resolution=boundary_resolution
+    ).numpy(),
 }
 rows = []
 for split in ("train", "test"):
     for w in windows:
-        rho, p = vog.spearman(scores[split][w], -dist[split])
+        rho, p = vog.analysis.spearman(scores[split][w], -dist[split])
         rows.append({"split": split, "stage": w, "spearman_rho": rho, "p_value": p})
 corr = pd.DataFrame(rows).set_index(["split", "stage"])
 
@@ -187,7 +191,7 @@ if require_claims:
 variants = []
 for act in ("relu", "none", activation):
     torch.manual_seed(seed)
-    m = vog.MLP(2, (hidden,), 2, activation=act)
+    m = vog.experiments.MLP(2, (hidden,), 2, activation=act)
     r = vog.train_with_vog(
         m,
         (x_train, y_train),
@@ -198,8 +202,8 @@ for act in ("relu", "none", activation):
         windows={"all": range(epochs)},
         device="cpu",
     )
-    d = vog.boundary_distance(m, x_train, resolution=boundary_resolution)
-    rho, _ = vog.spearman(vog.class_normalize(r.vog["train"]["all"], y_train), -d)
+    d = vog.experiments.boundary_distance(m, x_train, resolution=boundary_resolution)
+    rho, _ = vog.analysis.spearman(vog.class_normalize(r.vog["train"]["all"], y_train), -d)
     variants.append(
         {"activation": act, "train_acc": r.history[-1]["train_acc"], "spearman_rho_all": rho}
     )
@@ -226,11 +230,11 @@ pd.DataFrame(variants).drop_duplicates("activation").set_index("activation").rou
 # the authors' data with their model under both computations.
 
 # %%
-(xa, ya), _ = vog.toy_blobs(n_samples, n_centers=3, cluster_std=2.0, seed=seed)
+(xa, ya), _ = vog.experiments.toy_blobs(n_samples, n_centers=3, cluster_std=2.0, seed=seed)
 rows = []
 for tgt in ("logit", "probability"):
     torch.manual_seed(seed)
-    m = vog.MLP(2, (hidden,), 2, activation="none")
+    m = vog.experiments.MLP(2, (hidden,), 2, activation="none")
     r = vog.train_with_vog(
         m,
         (xa, ya),
@@ -243,16 +247,16 @@ for tgt in ("logit", "probability"):
         record_gradients=True,
         device="cpu",
     )
-    d = -vog.boundary_distance(m, xa, resolution=boundary_resolution)
+    d = -vog.experiments.boundary_distance(m, xa, resolution=boundary_resolution)
     for w, eps in windows.items():
         paper = vog.class_normalize(r.vog["train"][w], ya)
-        authors = vog.class_normalize(vog.authors_vog(r.gradients["train"], eps), ya)
+        authors = vog.class_normalize(vog.reference.authors_vog(r.gradients["train"], eps), ya)
         rows.append(
             {
                 "target": tgt,
                 "stage": w,
-                "paper Eq. 1-4": vog.spearman(paper, d)[0],
-                "authors' computation": vog.spearman(authors, d)[0],
+                "paper Eq. 1-4": vog.analysis.spearman(paper, d)[0],
+                "authors' computation": vog.analysis.spearman(authors, d)[0],
             }
         )
 authors_table = pd.DataFrame(rows).set_index(["target", "stage"])

@@ -34,7 +34,7 @@
 profile = "default"  # which parameter profile produced this page
 experiments = {
     "MNIST": {"dataset": "mnist", "model": "lenet", "epochs": 12, "lr": 0.05},
-}  # name: vog.ExperimentConfig; the first one is summarised on the reproduction page
+}  # name: vog.experiments.ExperimentConfig; the first one is summarised on the reproduction page
 cache_dir = "data/runs"  # trained runs are cached here and shared between chapters
 data_root = "data"  # data sets live here
 require_claims = False  # fail the run if the paper's claim is not reproduced
@@ -46,7 +46,7 @@ from myst_nb import glue
 
 import vog
 
-configs = {name: vog.ExperimentConfig(**e) for name, e in experiments.items()}
+configs = {name: vog.experiments.ExperimentConfig(**e) for name, e in experiments.items()}
 first = next(iter(configs))
 glue("train_profile", profile, display=False)
 glue(
@@ -60,7 +60,7 @@ glue(
 
 # %%
 runs = {
-    name: vog.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root, progress=False)
+    name: vog.experiments.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
     for name, cfg in configs.items()
 }
 fig, ax = plt.subplots(1, 2, figsize=(10, 3.2))
@@ -88,7 +88,7 @@ paper_early = {"cifar10": 44.65, "cifar100": 14.16, "imagenet": 51.87}  # paper 
 rows = []
 for name, run in runs.items():
     cfg = run.config
-    windows = vog.vog_windows(cfg.epochs, every=cfg.vog_every, stage=cfg.stage)
+    windows = run.windows()
     rows.append(
         {
             "run": name,
@@ -136,9 +136,7 @@ summary = pd.DataFrame(
             "median raw VoG": float(run.vog["test"][w].median()),
         }
         for name, run in runs.items()
-        for w, eps in vog.vog_windows(
-            run.config.epochs, every=run.config.vog_every, stage=run.config.stage
-        ).items()
+        for w, eps in run.windows().items()
     ]
 ).set_index(["run", "window"])
 summary

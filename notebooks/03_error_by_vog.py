@@ -30,7 +30,7 @@ experiment = {
     "model": "lenet",
     "epochs": 12,
     "lr": 0.05,
-}  # vog.ExperimentConfig
+}  # vog.experiments.ExperimentConfig
 cache_dir = "data/runs"  # trained runs are cached here and shared between chapters
 data_root = "data"  # data sets live here
 window = "all"  # VoG window analysed: early | late | all
@@ -44,8 +44,8 @@ from myst_nb import glue
 
 import vog
 
-cfg = vog.ExperimentConfig(**experiment)
-run = vog.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
+cfg = vog.experiments.ExperimentConfig(**experiment)
+run = vog.experiments.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
 glue("err_profile", profile, display=False)
 glue("err_setup", f"{cfg.model} on {cfg.dataset}, window '{window}'", display=False)
 labels, pred = run.labels["test"], run.predictions["test"]
@@ -58,10 +58,10 @@ vog_true = vog.class_normalize(run.vog["test"][window], labels)
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(14, 3.4), sharey=True)
 for ax, w in zip(axes, ("early", "late", "all"), strict=True):
-    upper, err = vog.error_by_percentile(
+    upper, err = vog.analysis.error_by_percentile(
         vog.class_normalize(run.vog["test"][w], labels), correct, bins=bins
     )
-    vog.percentile_error_plot(ax, upper, err, baseline=1 - correct.mean())
+    vog.analysis.percentile_error_plot(ax, upper, err, baseline=1 - correct.mean())
     ax.set_title(f"VoG({w})")
 axes[0].legend()
 plt.tight_layout()
@@ -73,7 +73,7 @@ plt.show()
 # %%
 tails = pd.DataFrame(
     {
-        w: vog.tail_errors(vog.class_normalize(run.vog["test"][w], labels), correct)
+        w: vog.analysis.tail_errors(vog.class_normalize(run.vog["test"][w], labels), correct)
         for w in ("early", "late", "all")
     }
 ).mul(100)
@@ -87,24 +87,23 @@ tails.round(2)
 # differentiated, so no label is needed.
 
 # %%
-_, (x_test, _) = vog.load_data(cfg, data_root)
 pred_vog = vog.compute_vog(
     run.checkpoints(window),
-    (x_test, labels),
+    run.dataset("test"),
     model=run.model(),
     labels="predicted",
     mode="sample_major",
     device="cpu",
 )
-upper, err_pred = vog.error_by_percentile(pred_vog.normalized, correct, bins=bins)
-upper, err_true = vog.error_by_percentile(vog_true, correct, bins=bins)
+upper, err_pred = vog.analysis.error_by_percentile(pred_vog.normalized, correct, bins=bins)
+upper, err_true = vog.analysis.error_by_percentile(vog_true, correct, bins=bins)
 fig, ax = plt.subplots(figsize=(6, 3.4))
 ax.plot(upper, 100 * err_true, "o-", label="true label")
 ax.plot(upper, 100 * err_pred, "s-", label="predicted label")
 ax.set(xlabel="VoG percentile bucket", ylabel="error (%)", title=f"VoG({window})")
 ax.legend()
 plt.show()
-tails_pred = vog.tail_errors(pred_vog.normalized, correct)
+tails_pred = vog.analysis.tail_errors(pred_vog.normalized, correct)
 pd.Series(tails_pred).mul(100).round(2).to_frame("predicted-label VoG error (%)")
 
 # %% [markdown]
@@ -114,7 +113,7 @@ pd.Series(tails_pred).mul(100).round(2).to_frame("predicted-label VoG error (%)"
 # (class-normalised scores have mean 0 in every class by construction).
 
 # %%
-cl = vog.class_level(run.vog["test"][window], labels, pred)
+cl = vog.analysis.class_level(run.vog["test"][window], labels, pred)
 fig, ax = plt.subplots(figsize=(5, 3.6))
 ax.scatter(cl["mean_abs_score"], 100 * cl["fnr"])
 for c, xv, yv in zip(cl["classes"], cl["mean_abs_score"], 100 * cl["fnr"], strict=True):

@@ -27,7 +27,7 @@ experiment = {
     "model": "lenet",
     "epochs": 12,
     "lr": 0.05,
-}  # vog.ExperimentConfig
+}  # vog.experiments.ExperimentConfig
 cache_dir = "data/runs"  # trained runs are cached here and shared between chapters
 data_root = "data"  # data sets live here
 classes = [2, 7]  # classes shown one by one
@@ -39,8 +39,8 @@ from myst_nb import glue
 
 import vog
 
-cfg = vog.ExperimentConfig(**experiment)
-run = vog.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
+cfg = vog.experiments.ExperimentConfig(**experiment)
+run = vog.experiments.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
 glue("qual_profile", profile, display=False)
 glue("qual_setup", f"{cfg.model} on {cfg.dataset}", display=False)
 labels = run.labels["train"]
@@ -53,11 +53,11 @@ scores = {w: vog.class_normalize(run.vog["train"][w], labels) for w in ("early",
 for c in classes:
     fig, axes = plt.subplots(1, 4, figsize=(12, 3.4))
     for i, w in enumerate(("early", "late")):
-        r = vog.ranked(scores[w], k=k, among=labels == c)
-        vog.image_grid(
+        r = vog.analysis.ranked(scores[w], k=k, among=labels == c)
+        vog.analysis.image_grid(
             axes[2 * i], run.examples("train", r["lowest"]), title=f"class {c}, {w}: lowest VoG"
         )
-        vog.image_grid(
+        vog.analysis.image_grid(
             axes[2 * i + 1],
             run.examples("train", r["highest"]),
             title=f"class {c}, {w}: highest VoG",
@@ -69,10 +69,14 @@ for c in classes:
 # ## Whole training set, late stage (Fig. 7)
 
 # %%
-r = vog.ranked(scores["late"], k=k)
+r = vog.analysis.ranked(scores["late"], k=k)
 fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
-vog.image_grid(axes[0], run.examples("train", r["lowest"]), title="lowest VoG (all classes)")
-vog.image_grid(axes[1], run.examples("train", r["highest"]), title="highest VoG (all classes)")
+vog.analysis.image_grid(
+    axes[0], run.examples("train", r["lowest"]), title="lowest VoG (all classes)"
+)
+vog.analysis.image_grid(
+    axes[1], run.examples("train", r["highest"]), title="highest VoG (all classes)"
+)
 plt.tight_layout()
 plt.show()
 

@@ -30,7 +30,7 @@ experiment = {
     "epochs": 12,
     "lr": 0.05,
     "label_noise": 0.2,
-}  # vog.ExperimentConfig
+}  # vog.experiments.ExperimentConfig
 cache_dir = "data/runs"  # trained runs are cached here and shared between chapters
 data_root = "data"  # data sets live here
 window = "all"  # VoG window compared: early | late | all
@@ -44,8 +44,8 @@ from scipy.stats import ttest_ind
 
 import vog
 
-cfg = vog.ExperimentConfig(**experiment)
-run = vog.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
+cfg = vog.experiments.ExperimentConfig(**experiment)
+run = vog.experiments.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
 glue("mem_profile", profile, display=False)
 glue(
     "mem_setup",

@@ -23,11 +23,11 @@
 # Here VoG uses the *predicted* label (OoD images have none) and the
 # checkpoints of the run trained in the training chapter; scores are
 # class-normalised over the pooled in- and out-of-distribution examples. The
-# baselines are fitted on clean training images; {data}`vog.ood.BASELINES` says
+# baselines are fitted on clean training images; {data}`vog.analysis.baselines.IMPLEMENTATIONS` says
 # which library implements each and which stands in for a method that has no
-# maintained implementation. The metric convention is that of {mod}`vog.ood`:
+# maintained implementation. The metric convention is that of {mod}`vog.analysis.ood`:
 # higher score = more OoD. Without `mnist_c_root` the corruptions are
-# generated with {func}`vog.corrupt` (our re-implementation of the MNIST-C
+# generated with {func}`vog.datasets.corrupt` (our re-implementation of the MNIST-C
 # generator), so the numbers are comparable in kind, not digit for digit.
 
 # %% tags=["parameters"]
@@ -37,7 +37,7 @@ experiment = {
     "model": "lenet",
     "epochs": 12,
     "lr": 0.05,
-}  # vog.ExperimentConfig
+}  # vog.experiments.ExperimentConfig
 cache_dir = "data/runs"  # trained runs are cached here and shared between chapters
 data_root = "data"  # data sets live here
 mnist_c_root = ""  # folder of the Zenodo MNIST-C release; empty: generate the corruptions
@@ -54,63 +54,51 @@ from myst_nb import glue
 
 import vog
 
-cfg = vog.ExperimentConfig(**experiment)
-run = vog.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
-(x_train, _), (x_test, y_test) = vog.load_data(cfg, data_root)
-x_in, y_in = x_test[:n_eval], y_test[:n_eval]
+cfg = vog.experiments.ExperimentConfig(**experiment)
+run = vog.experiments.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
+x_train = run.examples("train")
+x_in = run.examples("test", range(n_eval))
 glue("oodc_profile", profile, display=False)
 glue(
     "oodc_setup",
     f"{cfg.model} on {cfg.dataset}, VoG window '{window}', {n_eval} images per set",
     display=False,
 )
-
-
-def corrupted(name):
-    if mnist_c_root:
-        return vog.mnist_c(mnist_c_root, name)[0][:n_eval]
-    return vog.corrupt(x_in, name, seed=0)
-
-
-ood_sets = {name: corrupted(name) for name in vog.CORRUPTIONS}
+ood_sets = vog.datasets.mnist_c_sets(x_in, root=mnist_c_root or None, seed=0)
 fig, axes = plt.subplots(1, 16, figsize=(16, 1.4))
-vog.image_grid(axes[0], x_in[:1], title="clean")
+vog.analysis.image_grid(axes[0], x_in[:1], title="clean")
 for ax, (name, xs) in zip(axes[1:], ood_sets.items(), strict=True):
-    vog.image_grid(ax, xs[:1], title=name.replace("_", " "))
+    vog.analysis.image_grid(ax, xs[:1], title=name.replace("_", " "))
 plt.show()
 
 # %% [markdown]
 # ## VoG and MSP scores
+#
+# {func}`vog.analysis.vog_and_msp` scores the clean images once and each
+# corrupted set against them: predicted-label VoG over the window's
+# checkpoints, pooled and class-normalised, and -MSP of the final model.
 
 # %%
-model_files, net = run.checkpoints(window), run.model()
-raw_in, pred_in = vog.predicted_vog(model_files, x_in, model=net)
-vog.load_checkpoint(net, model_files[-1])
-msp_in = vog.msp_score(net, x_in)
-rows = []
-for name, x_out in ood_sets.items():
-    raw_out, pred_out = vog.predicted_vog(model_files, x_out, model=net)
-    s_in, s_out = vog.pooled_vog(raw_in, pred_in, raw_out, pred_out)
-    rows.append(
-        {
-            "method": "VoG",
-            "corruption": name,
-            **vog.ood_metrics(s_in, s_out),
-        }
-    )
-    rows.append(
-        {"method": "MSP", "corruption": name, **vog.ood_metrics(msp_in, vog.msp_score(net, x_out))}
-    )
+scores = vog.analysis.vog_and_msp(run.checkpoints(window), x_in, ood_sets, model=run.model())
+rows = [
+    {"method": method, "corruption": name, **vog.analysis.ood_metrics(s_in, s_out)}
+    for name, per_method in scores.items()
+    for method, (s_in, s_out) in per_method.items()
+]
 
 # %% [markdown]
 # ## Baselines
 
 # %%
-for method in vog.BASELINES:
-    score = vog.fit_baseline(method, x_train, max_fit=max_fit, epochs=baseline_epochs, seed=0)
+for method in vog.analysis.BASELINES:
+    score = vog.analysis.fit_baseline(
+        method, x_train, max_fit=max_fit, epochs=baseline_epochs, seed=0
+    )
     s_in = score(x_in)
     for name, x_out in ood_sets.items():
-        rows.append({"method": method, "corruption": name, **vog.ood_metrics(s_in, score(x_out))})
+        rows.append(
+            {"method": method, "corruption": name, **vog.analysis.ood_metrics(s_in, score(x_out))}
+        )
 results = pd.DataFrame(rows)
 
 # %% [markdown]
@@ -137,7 +125,7 @@ table = pd.DataFrame(
         "paper AUROC / AUPR-out": pd.Series(paper_table1),
         "implementation": pd.Series(
             {
-                **vog.BASELINES,
+                **vog.analysis.IMPLEMENTATIONS,
                 "VoG": "vog.compute_vog, predicted label",
                 "MSP": "max softmax probability (not in Table 1)",
             }

@@ -34,7 +34,7 @@ experiment = {
     "model": "lenet",
     "epochs": 12,
     "lr": 0.05,
-}  # vog.ExperimentConfig
+}  # vog.experiments.ExperimentConfig
 low_lr = 0.001  # the supplement's lower learning rate
 cache_dir = "data/runs"  # trained runs are cached here and shared between chapters
 data_root = "data"  # data sets live here
@@ -51,8 +51,8 @@ import vog
 glue("dyn_profile", profile, display=False)
 runs = {}
 for name, lr in (("usual learning rate", experiment["lr"]), ("low learning rate", low_lr)):
-    cfg = vog.ExperimentConfig(**{**experiment, "lr": lr})
-    runs[name] = vog.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
+    cfg = vog.experiments.ExperimentConfig(**{**experiment, "lr": lr})
+    runs[name] = vog.experiments.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
 glue(
     "dyn_setup",
     f"{cfg.model} on {cfg.dataset}, learning rates {experiment['lr']} and {low_lr}",
@@ -70,8 +70,8 @@ for r, (name, run) in enumerate(runs.items()):
     correct = (run.predictions["test"] == labels).numpy()
     for c, stage in enumerate(("early", "late")):
         score = vog.class_normalize(run.vog["test"][stage], labels)
-        upper, err = vog.error_by_percentile(score, correct, bins=bins)
-        rho, p = vog.spearman(upper, err)
+        upper, err = vog.analysis.error_by_percentile(score, correct, bins=bins)
+        rho, p = vog.analysis.spearman(upper, err)
         rows.append(
             {
                 "run": name,
@@ -81,7 +81,7 @@ for r, (name, run) in enumerate(runs.items()):
                 "test error (%)": 100 * (1 - correct.mean()),
             }
         )
-        vog.percentile_error_plot(axes[r, c], upper, err, baseline=1 - correct.mean())
+        vog.analysis.percentile_error_plot(axes[r, c], upper, err, baseline=1 - correct.mean())
         axes[r, c].set_title(f"{name}: VoG({stage}), trend {rho:+.2f}")
 plt.tight_layout()
 plt.show()

@@ -30,7 +30,7 @@ experiment = {
     "model": "lenet",
     "epochs": 12,
     "lr": 0.05,
-}  # vog.ExperimentConfig
+}  # vog.experiments.ExperimentConfig
 seeds = [0, 1, 2, 3, 4]  # random initialisations
 batch_sizes = [128, 256, 384, 512, 640]  # paper's batch-size study
 cache_dir = "data/runs"  # trained runs are cached here and shared between chapters
@@ -54,8 +54,8 @@ glue("stab_profile", profile, display=False)
 
 
 def train(**change):
-    cfg = vog.ExperimentConfig(**{**experiment, **change})
-    return vog.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
+    cfg = vog.experiments.ExperimentConfig(**{**experiment, **change})
+    return vog.experiments.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
 
 
 by_seed = {s: train(seed=s) for s in seeds}
@@ -76,7 +76,7 @@ curves = {}
 for s, run in by_seed.items():
     labels = run.labels["test"]
     correct = (run.predictions["test"] == labels).numpy()
-    upper, err = vog.error_by_percentile(
+    upper, err = vog.analysis.error_by_percentile(
         vog.class_normalize(run.vog["test"][window], labels), correct, bins=bins
     )
     curves[s] = 100 * err
@@ -96,7 +96,7 @@ def spread(runs):
     z = torch.stack(
         [vog.class_normalize(r.vog["test"][window], r.labels["test"]) for r in runs.values()]
     )
-    pairs = [vog.spearman(a, b)[0] for a, b in itertools.combinations(list(raw), 2)]
+    pairs = [vog.analysis.spearman(a, b)[0] for a, b in itertools.combinations(list(raw), 2)]
     return {
         "mean instance std (raw VoG)": raw.std(dim=0, correction=0).mean().item(),
         "mean raw VoG": raw.mean().item(),

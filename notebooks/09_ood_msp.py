@@ -23,7 +23,7 @@
 # Gaussian and uniform noise and scikit-learn's digits (a different
 # handwriting corpus, upscaled from 8x8). The `paper` profile points the same
 # cells at CIFAR-10 and the ODIN image folders. Scores follow the convention
-# of {mod}`vog.ood` (higher = more OoD; MSP enters as -MSP).
+# of {mod}`vog.analysis.ood` (higher = more OoD; MSP enters as -MSP).
 
 # %% tags=["parameters"]
 profile = "default"  # which parameter profile produced this page
@@ -32,7 +32,7 @@ experiment = {
     "model": "lenet",
     "epochs": 12,
     "lr": 0.05,
-}  # vog.ExperimentConfig
+}  # vog.experiments.ExperimentConfig
 architectures = ["lenet"]  # models trained with `experiment` and compared (paper: 3)
 ood_sets = {"Gaussian": "gaussian", "uniform": "uniform", "sklearn digits": "digits"}  # name: spec
 cache_dir = "data/runs"  # trained runs are cached here and shared between chapters
@@ -48,19 +48,18 @@ from myst_nb import glue
 
 import vog
 
-cfg = vog.ExperimentConfig(**experiment)
+cfg = vog.experiments.ExperimentConfig(**experiment)
 runs = {
-    arch: vog.run_experiment(
-        vog.ExperimentConfig(**{**experiment, "model": arch}),
+    arch: vog.experiments.run_experiment(
+        vog.experiments.ExperimentConfig(**{**experiment, "model": arch}),
         cache_dir=cache_dir,
         data_root=data_root,
     )
     for arch in architectures
 }
-_, (x_test, _) = vog.load_data(cfg, data_root)
-x_in = x_test[:n_eval]
+x_in = runs[architectures[0]].examples("test", range(n_eval))
 sets = {
-    name: vog.load_ood_set(spec, like=x_in, n=n_eval, root=data_root, seed=1)
+    name: vog.datasets.load_ood_set(spec, like=x_in, n=n_eval, root=data_root, seed=1)
     for name, spec in ood_sets.items()
 }
 glue("msp_profile", profile, display=False)
@@ -70,31 +69,23 @@ glue(
     display=False,
 )
 fig, axes = plt.subplots(1, len(sets) + 1, figsize=(2.2 * (len(sets) + 1), 2.4))
-vog.image_grid(axes[0], x_in[:9], ncols=3, title="in-distribution")
+vog.analysis.image_grid(axes[0], x_in[:9], ncols=3, title="in-distribution")
 for ax, (name, x) in zip(axes[1:], sets.items(), strict=True):
-    vog.image_grid(ax, x[:9], ncols=3, title=name)
+    vog.analysis.image_grid(ax, x[:9], ncols=3, title=name)
 plt.show()
 
 # %% [markdown]
 # ## Table 3: AUROC, AUPR-in and AUPR-out (%)
 
 # %%
-rows = []
-for arch, run in runs.items():
-    files, net = run.checkpoints(window), run.model()
-    raw_in, pred_in = vog.predicted_vog(files, x_in, model=net)
-    vog.load_checkpoint(net, files[-1])
-    msp_in = vog.msp_score(net, x_in)
-    for name, x_out in sets.items():
-        raw_out, pred_out = vog.predicted_vog(files, x_out, model=net)
-        vog_in, vog_out = vog.pooled_vog(raw_in, pred_in, raw_out, pred_out)
-        for method, (s_in, s_out) in {
-            "VoG": (vog_in, vog_out),
-            "MSP": (msp_in, vog.msp_score(net, x_out)),
-        }.items():
-            rows.append(
-                {"model": arch, "OoD set": name, "method": method, **vog.ood_metrics(s_in, s_out)}
-            )
+rows = [
+    {"model": arch, "OoD set": name, "method": method, **vog.analysis.ood_metrics(s_in, s_out)}
+    for arch, run in runs.items()
+    for name, per_method in vog.analysis.vog_and_msp(
+        run.checkpoints(window), x_in, sets, model=run.model()
+    ).items()
+    for method, (s_in, s_out) in per_method.items()
+]
 table = pd.DataFrame(rows).set_index(["model", "OoD set", "method"]).mul(100)
 table.round(1)
 

@@ -35,7 +35,7 @@ experiment = {
     "model": "lenet",
     "epochs": 12,
     "lr": 0.05,
-}  # vog.ExperimentConfig of the in-distribution model
+}  # vog.experiments.ExperimentConfig of the in-distribution model
 shift_sets = {"sklearn digits": "digits"}  # name: vog.load_ood_set spec (paper: ImageNet-O folder)
 cache_dir = "data/runs"  # trained runs are cached here and shared between chapters
 data_root = "data"  # data sets live here
@@ -53,14 +53,14 @@ from torch.utils.data import Subset
 
 import vog
 
-cfg = vog.ExperimentConfig(**experiment)
-run = vog.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
+cfg = vog.experiments.ExperimentConfig(**experiment)
+run = vog.experiments.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
 test = run.dataset("test")
 order = torch.randperm(len(test), generator=torch.Generator().manual_seed(0))[:n_eval]
 in_dist = Subset(test, order.tolist())
 like = run.examples("test", [0])
 shifted = {
-    name: vog.load_ood_set(spec, like=like, n=n_shift, root=data_root, seed=1)
+    name: vog.datasets.load_ood_set(spec, like=like, n=n_shift, root=data_root, seed=1)
     for name, spec in shift_sets.items()
 }
 glue("shift_profile", profile, display=False)
@@ -71,9 +71,9 @@ glue(
     display=False,
 )
 fig, axes = plt.subplots(1, len(shifted) + 1, figsize=(2.4 * (len(shifted) + 1), 2.6))
-vog.image_grid(axes[0], run.examples("test", order[:9]), ncols=3, title="in-distribution")
+vog.analysis.image_grid(axes[0], run.examples("test", order[:9]), ncols=3, title="in-distribution")
 for ax, (name, x) in zip(axes[1:], shifted.items(), strict=True):
-    vog.image_grid(ax, x[:9], ncols=3, title=name)
+    vog.analysis.image_grid(ax, x[:9], ncols=3, title=name)
 plt.show()
 
 # %% [markdown]
@@ -81,49 +81,51 @@ plt.show()
 #
 # Every image is scored with the logit of the class the final checkpoint
 # predicts; the raw scores of both sets are pooled and class-normalised by
-# predicted class ({func}`vog.pooled_vog`), so a shift between the sets stays
-# visible.
+# predicted class ({func}`vog.analysis.pooled_vog`), so a shift between the
+# sets stays visible. The maximum softmax probability (as -MSP, higher = more
+# shifted) is computed beside it ({func}`vog.analysis.vog_and_msp`).
 
 # %%
-files, net = run.checkpoints(window), run.model()
-raw_in, pred_in = vog.predicted_vog(files, in_dist, model=net)
-pooled = {}
-for name, x in shifted.items():
-    raw_out, pred_out = vog.predicted_vog(files, x, model=net)
-    pooled[name] = vog.pooled_vog(raw_in, pred_in, raw_out, pred_out)
+scores = vog.analysis.vog_and_msp(run.checkpoints(window), in_dist, shifted, model=run.model())
 
 # %% [markdown]
 # ## Fig. 12b: share of the shifted images in each VoG quartile
 #
-# Both sets ranked together and cut into quartiles; a bar at 25% (dashed)
-# means VoG does not notice the shift.
+# Both sets ranked together and cut into quartiles
+# ({func}`vog.analysis.quantile_shares`); a bar at 25% (dashed) means the
+# score does not notice the shift.
 
 # %%
-quart = {}
-for name, (z_in, z_out) in pooled.items():
-    scores = torch.cat([z_in, z_out])
-    is_shifted = torch.cat([torch.zeros(len(z_in)), torch.ones(len(z_out))]).bool()
-    q = torch.empty(len(scores), dtype=torch.long)
-    q[scores.argsort()] = torch.arange(len(scores)) * 4 // len(scores)
-    quart[name] = [100 * float((q[is_shifted] == k).float().mean()) for k in range(4)]
-quartiles = pd.DataFrame(quart, index=["bottom 25%", "25-50%", "50-75%", "top 25%"])
-quartiles["paper, ImageNet-O"] = [24.0, float("nan"), float("nan"), 30.0]  # supp. E, Fig. 12b
-quartiles.drop(columns="paper, ImageNet-O").plot.bar(
-    rot=0, figsize=(7, 3.4), ylabel="share of the shifted images (%)"
-)
+quart = {
+    name: 100 * vog.analysis.quantile_shares(*per_method["VoG"], q=4)
+    for name, per_method in scores.items()
+}
+quart_msp = {
+    f"{name} (-MSP)": 100 * vog.analysis.quantile_shares(*per_method["MSP"], q=4)
+    for name, per_method in scores.items()
+}
+labels_q = ["bottom 25%", "25-50%", "50-75%", "top 25%"]
+quartiles = pd.DataFrame(quart, index=labels_q)
+quartiles.plot.bar(rot=0, figsize=(7, 3.4), ylabel="share of the shifted images (%)")
 plt.axhline(25, color="k", lw=0.8, ls="--")
 plt.show()
-quartiles.round(1)
+table = pd.concat([quartiles, pd.DataFrame(quart_msp, index=labels_q)], axis=1)
+table["paper, ImageNet-O"] = [24.0, float("nan"), float("nan"), 30.0]  # supp. E, Fig. 12b
+table.round(1)
 
 # %% [markdown]
 # ## The shifted images VoG ranks highest and lowest
 
 # %%
-for name, (_, z_out) in pooled.items():
-    r = vog.ranked(z_out, k=16)
+for name, per_method in scores.items():
+    r = vog.analysis.ranked(per_method["VoG"][1], k=16)
     fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
-    vog.image_grid(axes[0], shifted[name][r["lowest"]], ncols=4, title=f"{name}: lowest VoG")
-    vog.image_grid(axes[1], shifted[name][r["highest"]], ncols=4, title=f"{name}: highest VoG")
+    vog.analysis.image_grid(
+        axes[0], shifted[name][r["lowest"]], ncols=4, title=f"{name}: lowest VoG"
+    )
+    vog.analysis.image_grid(
+        axes[1], shifted[name][r["highest"]], ncols=4, title=f"{name}: highest VoG"
+    )
     plt.tight_layout()
     plt.show()
 
@@ -135,8 +137,8 @@ glue(
     display=False,
 )
 first = next(iter(quart))
-glue("shift_top", quart[first][3], display=False)
-glue("shift_bottom", quart[first][0], display=False)
+glue("shift_top", float(quart[first][3]), display=False)
+glue("shift_bottom", float(quart[first][0]), display=False)
 
 # %% tags=["remove-cell"]
 # Paper claim (supp. E, Fig. 12b): shifted images are more frequent in the top VoG quartile

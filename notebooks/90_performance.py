@@ -31,7 +31,7 @@
 #   running state, O(N x pixels) memory;
 # - **sample_major_vmap**: the K checkpoints in one `torch.func.vmap` call;
 # - **sample_major_fastconv**: input gradients of stride-1 convolutions
-#   computed as forward convolutions ({func}`vog.conv_as_forward`), for CPUs
+#   computed as forward convolutions ({func}`vog.scoring.conv_as_forward`), for CPUs
 #   whose convolution backward kernels are slow;
 # - **sample_major_bf16**: under bfloat16 autocast;
 # - **store_all**: every gradient map kept, variance at the end (the usual
@@ -46,24 +46,17 @@ models = ["mlp", "lenet", "resnet18"]  # architectures to benchmark
 quick = True  # small N and K (minutes on 2 CPU cores) instead of the full sizes
 device = "cpu"  # cpu or cuda
 recorded = [
-    "benchmarks/results/cpu-2026-11-23.json",
     "benchmarks/results/cpu-2026-11-24.json",
     "benchmarks/results/cpu-2026-11-24-resnet18-scale.json",
 ]  # runs recorded with the script, shown as written
 
 # %%
-import json
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
-
 import matplotlib.pyplot as plt
-import pandas as pd
 from IPython.display import display
 from myst_nb import glue
 
 import vog
+from benchmarks import summary
 
 glue("perf_profile", profile, display=False)
 print(f"vog {vog.__version__}")
@@ -72,30 +65,10 @@ print(f"vog {vog.__version__}")
 # ## Measurements
 
 # %%
-with tempfile.TemporaryDirectory() as tmp:
-    out = Path(tmp) / "bench.json"
-    cmd = [
-        sys.executable,
-        "benchmarks/bench_scoring.py",
-        "--device",
-        device,
-        "--json",
-        str(out),
-        "--models",
-        *models,
-    ] + (["--quick"] if quick else [])
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"benchmark failed:\n{proc.stderr[-3000:]}")
-    bench = json.loads(out.read_text())
+bench = summary.run_benchmark(models, device=device, quick=quick)
 glue("perf_device", bench["device"], display=False)
 print(f"device: {bench['device']}, torch {bench['torch']}")
-rows = [
-    {"model": m, "N": r["n"], "K": r["k"], "method": meth, **vals}
-    for m, r in bench["models"].items()
-    for meth, vals in r["methods"].items()
-]
-table = pd.DataFrame(rows).set_index(["model", "method"])
+table = summary.measurements(bench)
 table.style.format(
     {
         "seconds": "{:.3f}",
@@ -128,7 +101,7 @@ table.style.format(
 # one of the K checkpoints, that order decides which side it falls on: the
 # input gradient of that example, a piecewise-constant function of the input,
 # jumps, and its score moves. In a shallow network that happens to a handful of
-# examples; in a deep one (ResNet-18: 18 layers, far more ReLUs per example and
+# examples; in a deep one (ResNet-18: far more ReLUs per example and
 # checkpoint) rounding differences also grow from layer to layer, so more
 # examples move (`n_differ`), each by a small fraction of the largest score
 # (`max_rel_diff`) and with the ranking kept. Neither method is wrong: float32
@@ -139,7 +112,7 @@ table.style.format(
 # ## Ratios
 
 # %%
-ratios = pd.DataFrame({m: r["ratios"] for m, r in bench["models"].items()})
+ratios = summary.ratio_table(bench)
 ratios.style.format("{:.2f}x")
 
 # %%
@@ -169,85 +142,37 @@ plt.show()
 # script wrote them, with the machine they ran on. One of them scores a
 # CIFAR ResNet-18 at a larger N and a small batch
 # (`--models resnet18 --sizes 8192 4 4 --methods sample_major store_all`):
-# at the full sizes above, the activations of one batch of 64 through a
-# ResNet-18 outweigh all stored gradient maps, so the memory that storing maps
-# costs only shows once N x K is large.
+# at the full sizes, the activations of one batch of 64 through a ResNet-18
+# outweigh all stored gradient maps, so the memory that storing maps costs
+# only shows once N x K is large.
+
+# %%
+runs = summary.load_results(recorded)
+for run, rec in runs.items():
+    print(f"{run}: {rec['device']}, torch {rec['torch']}, {rec.get('date', 'date not recorded')}")
+    display(summary.ratio_table(rec).style.format("{:.2f}x", na_rep="-"))
 
 # %% tags=["remove-cell"]
-SAME_KERNELS = ("streaming", "sample_major", "store_all", "captum")
-OTHER_KERNELS = ("sample_major_vmap", "sample_major_fastconv", "per_sample")
-
-
-def check_agreement(methods, where):
-    """Full-precision methods give the same scores (a correctness check, not a speed claim).
-
-    Same kernels: equal to float32 rounding. Other kernels: the same ranking,
-    scores apart by far less than 1% of the largest score.
-    """
-    for name, v in methods.items():
-        if name in SAME_KERNELS and v.get("max_rel_diff") is not None:
-            assert v["max_rel_diff"] < 1e-5, f"{where}: {name} disagrees ({v['max_rel_diff']:.1e})"
-        if name in OTHER_KERNELS and v.get("max_rel_diff") is not None:
-            assert v["spearman_vs_fp32"] > 0.9999, f"{where}: {name} ranks differently"
-            assert v["max_rel_diff"] < 1e-2, f"{where}: {name} disagrees ({v['max_rel_diff']:.1e})"
-
-
-# %%
-targets = []
-devices = {}  # recorded run -> the device it ran on
-for path in recorded:
-    if not Path(path).is_file():
-        print(f"{path}: not recorded")
-        continue
-    rec = json.loads(Path(path).read_text())
-    devices[Path(path).stem] = rec["device"]
-    when = rec.get("date", "date not recorded")
-    print(f"{path}: {rec['device']}, torch {rec['torch']}, {when}")
-    display(
-        pd.DataFrame({m: r["ratios"] for m, r in rec["models"].items()}).style.format(
-            "{:.2f}x", na_rep="-"
-        )
-    )
+# Every full-precision method computes the same VoG, in this run and in every recorded one.
+for m, r in bench["models"].items():
+    summary.check_agreement(r["methods"], f"this run, {m}")
+for run, rec in runs.items():
     for m, r in rec["models"].items():
-        q = r["ratios"]
-        ours = {
-            name: q.get(key)
-            for name, key in [
-                ("loop", "ours / forward (time)"),
-                ("vmap", "ours vmap / forward (time)"),
-                ("fast_conv", "ours fast_conv / forward (time)"),
-            ]
-            if q.get(key) is not None
-        }
-        best = min(ours, key=ours.get) if ours else None
-        store_all = r["methods"].get("store_all", {})
-        targets.append(
-            {
-                "run": Path(path).stem,
-                "model": m,
-                "N, K, batch": f"{r['n']}, {r['k']}, {r['batch_size']}",
-                "ours / forward": q.get("ours / forward (time)"),
-                "best variant / forward": ours.get(best),
-                "best variant": best,
-                "gradient / forward": q.get("gradient / forward (time)"),
-                "store_all / ours (peak memory)": q.get("store_all / ours (peak memory)"),
-                "store_all max rel. diff": store_all.get("max_rel_diff"),
-            }
-        )
-        check_agreement(r["methods"], Path(path).stem + " " + m)
+        summary.check_agreement(r["methods"], f"{run} {m}")
 
 # %% [markdown]
-# The targets of the issue that asked for this page, run by run: scoring at most
-# 2.5 times the forward-only time, and at least 10 times less peak memory than
-# storing every gradient map, with the same scores (`store_all max rel. diff`:
-# the largest difference between the stored-maps scores and ours, divided by
-# the largest score). `best variant` is the fastest of our sample-major implementations
-# (`loop` over checkpoints, `vmap` over checkpoints, `fast_conv`), which a user
-# picks with the options of {func}`vog.compute_vog`. `gradient / forward` is
-# the cost of the input gradients alone: no autograd VoG can beat it.
+# Per run and model: scoring time against the forward-only time of the same
+# checkpoints (target: at most 2.5x), and peak memory against storing every
+# gradient map (target: at least 10x less) with the same scores
+# (`store_all max rel. diff`: the largest difference between the stored-maps
+# scores and ours, divided by the largest score). `best variant` is the
+# fastest of our sample-major implementations (`loop` over checkpoints,
+# `vmap` over checkpoints, `fast_conv`), which a user picks with the options
+# of {func}`vog.compute_vog`. `gradient / forward` is the cost of the input
+# gradients alone: no autograd VoG can beat it.
 
 # %%
-target_table = pd.DataFrame(targets)
+target_table = summary.target_rows(runs)
 if len(target_table):
     display(
         target_table.set_index(["run", "model"]).style.format(
@@ -263,46 +188,21 @@ if len(target_table):
     )
 
 # %% tags=["remove-cell"]
-worst_forward = float(ratios.loc["ours / forward (time)"].max())
-worst_gradient = float(ratios.loc["ours / gradient (time)"].max())
-glue("perf_worst_gradient", worst_gradient, display=False)
-best_memory = float(ratios.loc["store_all / ours (peak memory)"].max())
-glue("perf_worst_forward", worst_forward, display=False)
-glue("perf_best_memory", best_memory, display=False)
-for m, r in bench["models"].items():
-    check_agreement(r["methods"], f"this run, {m}")
+glue("perf_worst_forward", float(ratios.loc["ours / forward (time)"].max()), display=False)
+glue("perf_worst_gradient", float(ratios.loc["ours / gradient (time)"].max()), display=False)
+glue("perf_best_memory", float(ratios.loc["store_all / ours (peak memory)"].max()), display=False)
 if "sample_major_bf16" in table.index.get_level_values("method"):
     bf16_rank = table.xs("sample_major_bf16", level="method")["spearman_vs_fp32"].min()
     glue("perf_bf16_rank", f"{float(bf16_rank):.3f}", display=False)
 else:
     glue("perf_bf16_rank", "(not measured)", display=False)
-
-
-def listing(frame, column, ok):
-    """'model (run): value' for the rows of the recorded runs, split by a target."""
-    rows = frame.dropna(subset=[column])
-    hit = rows[ok(rows[column])]
-    miss = rows[~ok(rows[column])]
-
-    def fmt(part):
-        return ", ".join(f"{r.model} ({r.run}) {r[column]:.2f}x" for _, r in part.iterrows())
-
-    return len(hit), len(rows), fmt(miss) or "none"
-
-
-if len(target_table):
-    n_time, n_all, time_miss = listing(target_table, "best variant / forward", lambda c: c <= 2.5)
-    n_mem, n_mem_all, mem_miss = listing(
-        target_table, "store_all / ours (peak memory)", lambda c: c >= 10
-    )
-else:
-    n_time = n_all = n_mem = n_mem_all = 0
-    time_miss = mem_miss = "no recorded runs"
+n_time, n_all, time_miss = summary.target_split(target_table, "best variant / forward")
+n_mem, n_mem_all, mem_miss = summary.target_split(target_table, "store_all / ours (peak memory)")
 glue("perf_time_hits", f"{n_time} of {n_all}", display=False)
 glue("perf_time_misses", time_miss, display=False)
 glue("perf_mem_hits", f"{n_mem} of {n_mem_all}", display=False)
 glue("perf_mem_misses", mem_miss, display=False)
-gpu_runs = [run for run, dev in devices.items() if not dev.startswith("CPU")]
+gpu_runs = [run for run, rec in runs.items() if not rec["device"].startswith("CPU")]
 glue("perf_gpu_runs", ", ".join(gpu_runs) or "none yet", display=False)
 
 # %% [markdown]
@@ -317,28 +217,21 @@ glue("perf_gpu_runs", ", ".join(gpu_runs) or "none yet", display=False)
 #   PyTorch's forward and backward passes.
 # - Target of at most 2.5x the forward time: met by our fastest variant in
 #   {glue:text}`perf_time_hits` recorded model runs; missed by:
-#   {glue:text}`perf_time_misses`. Compare the column `gradient / forward`
-#   of the table above: where the target is missed, the input gradients alone,
-#   with nothing computed from them, already cost about 2.5 forwards or more
-#   on that CPU (PyTorch's CPU convolution backward with few channels is
-#   several times slower than its forward, and an MLP's forward is so cheap
-#   that per-call overheads count), so no autograd method has room to meet it
-#   there; the ratio also moves by tens of percent between CPU hosts of the
-#   same kind.
+#   {glue:text}`perf_time_misses`. Compare the column `gradient / forward`:
+#   where the target is missed, the input gradients alone, with nothing
+#   computed from them, already cost about 2.5 forwards or more on that CPU
+#   (PyTorch's CPU convolution backward with few channels is several times
+#   slower than its forward, and an MLP's forward is so cheap that per-call
+#   overheads count), so no autograd method has room to meet it there; the
+#   ratio also moves by tens of percent between CPU hosts of the same kind.
 # - Target of at least 10x less peak memory than storing every gradient map:
 #   met in {glue:text}`perf_mem_hits` recorded model runs; missed by:
 #   {glue:text}`perf_mem_misses`. It is missed where N x K is too small for
 #   the stored maps to outweigh what every method needs anyway (one batch of
 #   activations through a ResNet-18: the `peak_mb` of `gradient` in the
-#   tables); the gap
-#   grows with N x K x pixels, since sample-major keeps one number per example
-#   (see the `resnet18-scale` run). The run of 2026-11-23 was taken with the
-#   package of that day, which kept each batch's results in a list until the
-#   end: on a CPU this fragments glibc's heap, and the resident memory of
-#   sample-major scoring grew with the number of batches; the package now
-#   writes them into columns
-#   allocated up front and its memory stays flat. At the small sizes of this
-#   build the ratio is at most {glue:text}`perf_best_memory:.1f`.
+#   tables); the gap grows with N x K x pixels, since sample-major keeps one
+#   number per example (see the `resnet18-scale` run). At the small sizes of
+#   this build the ratio is at most {glue:text}`perf_best_memory:.1f`.
 # - bfloat16 autocast keeps the ranking to a Spearman correlation of at least
 #   {glue:text}`perf_bf16_rank` with the float32 scores; on CPUs without
 #   native bfloat16 arithmetic it is much slower, so use it on GPUs only.

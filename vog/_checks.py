@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import torch
 
-__all__ = ["check_choice", "check_labels", "check_finite"]
+__all__ = ["check_choice", "check_labels", "check_finite", "integer_labels"]
 
 
 def check_choice(name: str, value: object, valid: Iterable[str]) -> str:
@@ -34,6 +34,23 @@ def check_labels(labels: torch.Tensor, n: int, num_classes: int | None = None) -
                 f"(valid labels are 0..{num_classes - 1})"
             )
     return labels.long()
+
+
+def integer_labels(labels, *, name: str = "labels") -> torch.Tensor:
+    """Class labels as int64, shape as given; integral floats are accepted, others refused.
+
+    A label of 2.7 is an error, never silently truncated to 2; booleans and
+    complex numbers are refused too.
+    """
+    t = torch.as_tensor(labels)
+    if t.dtype == torch.bool or t.dtype.is_complex:
+        raise TypeError(f"{name} must be integers, got dtype {t.dtype}")
+    if t.dtype.is_floating_point:
+        bad = ~torch.isfinite(t) | (t != t.round())
+        if bool(bad.any()):
+            first = t[bad].flatten()[:3].tolist()
+            raise ValueError(f"{name} must be integers, got non-integral values such as {first}")
+    return t.long()
 
 
 def check_finite(name: str, tensor: torch.Tensor) -> None:

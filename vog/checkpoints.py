@@ -1,44 +1,25 @@
 """Saving and loading model checkpoints safely.
 
-Writes are atomic (a temporary file in the target folder, then ``os.replace``),
-so an interrupted run never leaves a half-written checkpoint behind. Reads never
+Writes are atomic (:func:`vog.atomic.atomic_write`), so an interrupted run
+never leaves a half-written checkpoint behind. Reads never
 execute pickled code: ``torch.load(..., weights_only=True)`` or safetensors.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-__all__ = ["atomic_write", "save_checkpoint", "load_state_dict", "load_checkpoint"]
+from .atomic import atomic_write
+
+__all__ = ["save_checkpoint", "load_state_dict", "load_checkpoint"]
 
 PathLike = str | os.PathLike
-
-
-def atomic_write(path: PathLike, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_path)`` then move the file to ``path`` atomically.
-
-    The temporary file lives in the destination folder (same file system), and
-    is removed if ``write`` raises; ``path`` is either the old or the new file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        write(tmp_path)
-        os.replace(tmp_path, path)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def save_checkpoint(

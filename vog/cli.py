@@ -8,14 +8,19 @@
 
 ``--model`` and ``--data`` name a callable as ``module:function``; it is
 called without arguments and returns the architecture (an ``nn.Module``) or
-the data (a ``Dataset`` of ``(x, y)`` or a pair ``(X, y)``). Scoring is
+the data (a ``Dataset`` of ``(x, y)`` or a pair ``(X, y)``). Modules are
+looked up in the current folder first, as ``python -m`` does. Scoring is
 sample-major and resumable: shards go to ``--work-dir`` (default
 ``OUT.shards``) and an interrupted command, run again, continues.
+
+An error prints one line naming the problem and exits with status 2;
+``--debug`` shows the full traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import os
 import sys
@@ -24,38 +29,58 @@ from pathlib import Path
 import torch
 
 from .data import as_dataset
-from .datasets import to_tensors
-from .report import write_report
-from .sharded import merge_shards, read_scores, score_to_shards, write_scores
+from .options import CHOICES, ScoringOptions
+from .scoring import merge_shards, read_scores, score_to_shards, write_scores
 
 __all__ = ["main", "resolve"]
 
 
+class CommandError(Exception):
+    """A problem with what the user asked for, reported as one line."""
+
+
 def resolve(spec: str):
-    """Import ``module:attribute`` and return the attribute."""
+    """Import ``module:attribute`` (the current folder first) and return the attribute."""
     if ":" not in spec:
-        raise SystemExit(f"expected module:function, got {spec!r}")
+        raise CommandError(f"expected module:function, got {spec!r}")
     mod, _, attr = spec.partition(":")
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.insert(0, cwd)
     try:
         return getattr(importlib.import_module(mod), attr)
     except (ImportError, AttributeError) as exc:
-        raise SystemExit(f"cannot import {spec!r}: {exc}") from exc
+        raise CommandError(f"cannot import {spec!r}: {exc}") from exc
+
+
+def _call(spec: str, what: str):
+    factory = resolve(spec)
+    if not callable(factory):
+        raise CommandError(f"{spec!r} is not callable; it must return the {what}")
+    return factory()
+
+
+def _options(args) -> ScoringOptions:
+    """The scoring options the command line names (validated once, here)."""
+    names = {f.name for f in dataclasses.fields(ScoringOptions)}
+    given = {k: v for k, v in vars(args).items() if k in names}
+    return ScoringOptions(**{**given, "mode": "sample_major"})
 
 
 def _score(args) -> int:
+    options = _options(args)  # refuse bad options before starting anything
     world = int(os.environ.get("WORLD_SIZE", "1"))
     distributed = world > 1
-    device = args.device
     if distributed:
         backend = "nccl" if torch.cuda.is_available() and args.device != "cpu" else "gloo"
         torch.distributed.init_process_group(backend=backend)
         if backend == "nccl":
             local = int(os.environ.get("LOCAL_RANK", "0"))
             torch.cuda.set_device(local)
-            device = f"cuda:{local}"
+            options = dataclasses.replace(options, device=f"cuda:{local}")
     try:
-        model = resolve(args.model)()
-        data = resolve(args.data)()
+        model = _call(args.model, "model (an nn.Module)")
+        data = _call(args.data, "data (a Dataset of (x, y) or a pair (X, y))")
         out = Path(args.out)
         work = Path(args.work_dir) if args.work_dir else out.with_name(out.name + ".shards")
         score_to_shards(
@@ -64,21 +89,12 @@ def _score(args) -> int:
             work,
             model=model,
             shard_size=args.shard_size,
-            labels=args.labels,
-            target=args.target,
-            batch_size=args.batch_size,
-            device=device,
-            num_workers=args.num_workers,
-            vectorize=args.vectorize,
-            autocast=args.autocast,
-            channels_last=args.channels_last,
-            fast_conv=args.fast_conv,
-            progress=args.progress,
+            options=options,
         )
         if distributed:
             torch.distributed.barrier()
         if not distributed or torch.distributed.get_rank() == 0:
-            result = merge_shards(work, normalize=args.normalize)
+            result = merge_shards(work, normalize=options.normalize)
             write_scores(result, out)
             print(f"wrote {len(result.raw)} scores to {out}")
     finally:
@@ -95,8 +111,11 @@ def _merge(args) -> int:
 
 
 def _report(args) -> int:
+    from .analysis.report import write_report
+    from .datasets.folders import to_tensors
+
     result = read_scores(args.scores)
-    data = as_dataset(resolve(args.data)())
+    data = as_dataset(_call(args.data, "data (in the order of the scores)"))
     images = data.tensors[0] if hasattr(data, "tensors") else to_tensors(data)[0]
     names = args.class_names.split(",") if args.class_names else None
     write_report(result, images, args.out, k=args.k, class_names=names)
@@ -104,26 +123,36 @@ def _report(args) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def _choices(name: str) -> list[str]:
+    return [c for c in CHOICES[name] if c is not None]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``vog`` argument parser (choices taken from :data:`vog.options.CHOICES`)."""
+    defaults = ScoringOptions()
     ap = argparse.ArgumentParser(
         prog="vog", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    ap.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    # --debug is also accepted after the command; SUPPRESS keeps it from resetting the flag
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     sub = ap.add_subparsers(dest="command", required=True)
-    sc = sub.add_parser("score", help="score a data set over checkpoints")
+    sc = sub.add_parser("score", parents=[common], help="score a data set over checkpoints")
     sc.add_argument("--model", required=True, help="module:function returning the nn.Module")
     sc.add_argument("--data", required=True, help="module:function returning the data")
     sc.add_argument("--checkpoints", nargs="+", required=True, help="K >= 2 checkpoint files")
     sc.add_argument("--out", required=True, help="scores file: .csv, .parquet or .pt")
     sc.add_argument("--work-dir", help="folder for resumable shards (default OUT.shards)")
-    sc.add_argument("--labels", choices=("true", "predicted"), default="true")
-    sc.add_argument("--target", choices=("logit", "probability"), default="logit")
-    sc.add_argument("--normalize", choices=("zscore", "abs_zscore"), default="zscore")
-    sc.add_argument("--batch-size", type=int, default=256)
+    sc.add_argument("--labels", choices=_choices("labels"), default=defaults.labels)
+    sc.add_argument("--target", choices=_choices("target"), default=defaults.target)
+    sc.add_argument("--normalize", choices=_choices("normalize"), default=defaults.normalize)
+    sc.add_argument("--batch-size", type=int, default=defaults.batch_size)
     sc.add_argument("--shard-size", type=int, default=4096)
-    sc.add_argument("--num-workers", type=int, default=0)
+    sc.add_argument("--num-workers", type=int, default=defaults.num_workers)
     sc.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: cuda if present)")
     sc.add_argument("--vectorize", action="store_true", help="vmap over the checkpoints")
-    sc.add_argument("--autocast", choices=("bfloat16", "float16"), default=None)
+    sc.add_argument("--autocast", choices=_choices("autocast"), default=None)
     sc.add_argument("--channels-last", action="store_true")
     sc.add_argument(
         "--fast-conv",
@@ -132,12 +161,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     sc.add_argument("--progress", action="store_true")
     sc.set_defaults(func=_score)
-    mg = sub.add_parser("merge", help="merge a shard folder into one scores file")
+    mg = sub.add_parser("merge", parents=[common], help="merge a shard folder into one scores file")
     mg.add_argument("work_dir")
     mg.add_argument("--out", required=True)
-    mg.add_argument("--normalize", choices=("zscore", "abs_zscore"), default="zscore")
+    mg.add_argument("--normalize", choices=_choices("normalize"), default=defaults.normalize)
     mg.set_defaults(func=_merge)
-    rp = sub.add_parser("report", help="HTML gallery of the lowest/highest VoG per class")
+    rp = sub.add_parser(
+        "report", parents=[common], help="HTML gallery of the lowest/highest VoG per class"
+    )
     rp.add_argument("scores", help="scores file written by `vog score` (.csv, .parquet, .pt)")
     rp.add_argument(
         "--data",
@@ -150,8 +181,23 @@ def main(argv: list[str] | None = None) -> int:
     rp.add_argument("--k", type=int, default=10, help="examples per end and class")
     rp.add_argument("--class-names", help="comma-separated names of the classes")
     rp.set_defaults(func=_report)
-    args = ap.parse_args(argv)
-    return args.func(args)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 2 error)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except Exception as exc:
+        if args.debug:
+            raise
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(
+            f"vog {args.command}: error: {message} (--debug shows the traceback)", file=sys.stderr
+        )
+        return 2
 
 
 if __name__ == "__main__":

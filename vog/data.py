@@ -1,4 +1,11 @@
-"""Turning user data into batches of ``(x, y)`` with stable example indices."""
+"""Turning user data into batches of ``(x, y)`` with stable example indices.
+
+Scoring must never change training: a loader built here for scoring or
+evaluation has its own random generator, so iterating it draws nothing from
+the global one (a ``DataLoader`` without a generator draws its base seed from
+the global generator at every iteration, which would shift the shuffling,
+augmentation and dropout of the epochs that follow).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset
+
+from ._checks import integer_labels
 
 __all__ = ["as_dataset", "as_loader", "dataset_labels"]
 
@@ -23,10 +32,7 @@ def as_dataset(data: Dataset | Sequence) -> Dataset:
         x, y = (torch.as_tensor(np.asarray(v) if not torch.is_tensor(v) else v) for v in data)
         if not x.dtype.is_floating_point:
             x = x.float()
-        if y.dtype.is_floating_point:
-            if not bool((y == y.round()).all()):
-                raise ValueError("labels y must be integers (got non-integral floats)")
-        y = y.long()
+        y = integer_labels(y, name="labels y")
         if x.shape[0] != y.shape[0]:
             raise ValueError(f"X has {x.shape[0]} examples but y has {y.shape[0]} labels")
         if y.dim() != 1:
@@ -47,12 +53,22 @@ def as_loader(
     num_workers: int = 0,
     pin_memory: bool = False,
 ) -> DataLoader:
-    """A :class:`DataLoader` over :func:`as_dataset` (``data``); unshuffled by default."""
+    """Batches of :func:`as_dataset` (``data``) in a fixed order unless ``shuffle``.
+
+    An unshuffled loader gets a private generator (its iteration draws nothing
+    from the global RNG); a shuffled one needs ``generator``.
+    """
     if int(batch_size) < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if shuffle and generator is None:
+        raise ValueError(
+            "shuffle=True needs a seeded generator (training order must be reproducible)"
+        )
     ds = as_dataset(data)
     if isinstance(ds, TensorDataset) and not shuffle and num_workers == 0:
         return TensorBatches(ds, int(batch_size))
+    if generator is None:
+        generator = torch.Generator().manual_seed(0)
     return DataLoader(
         ds,
         batch_size=int(batch_size),
@@ -82,8 +98,8 @@ def dataset_labels(data: Dataset | Sequence) -> torch.Tensor:
     """All labels of a dataset as int64, shape (N,); inputs are not loaded where avoidable."""
     ds = as_dataset(data)
     if isinstance(ds, TensorDataset):
-        return ds.tensors[1].long()
+        return integer_labels(ds.tensors[1])
     targets = getattr(ds, "targets", None)
     if targets is not None:
-        return torch.as_tensor(np.asarray(targets)).long()
-    return torch.as_tensor([int(ds[i][1]) for i in range(len(ds))], dtype=torch.long)
+        return integer_labels(np.asarray(targets))
+    return integer_labels(torch.as_tensor([float(ds[i][1]) for i in range(len(ds))]))

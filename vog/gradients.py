@@ -16,18 +16,16 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_labels
+from ._checks import check_choice, check_finite, check_labels
+from .options import CHOICES
 
 __all__ = [
-    "TARGETS",
+    "frozen_eval",
     "input_gradients",
     "logits_and_gradients",
     "pixel_shape_of",
     "reduce_channels",
 ]
-
-#: Valid values of the ``target`` option.
-TARGETS = ("logit", "probability")
 
 
 @contextmanager
@@ -81,13 +79,20 @@ def logits_and_gradients(
     logits : Tensor, shape (N, C), detached
     labels : Tensor, shape (N,), int64
     grads : Tensor, same shape and dtype as ``x``
+
+    Raises
+    ------
+    ValueError
+        If an input, a logit or a gradient is NaN or infinite, naming the rows.
     """
-    check_choice("target", target, TARGETS)
+    check_choice("target", target, CHOICES["target"])
     if not torch.is_tensor(x) or not x.dtype.is_floating_point:
         got = x.dtype if torch.is_tensor(x) else type(x).__name__
         raise TypeError(f"x must be a floating-point tensor, got {got}")
     if x.dim() < 2:
         raise ValueError(f"x must have a batch dimension, shape (N, ...); got {tuple(x.shape)}")
+    # ReLU's backward turns a NaN into a zero gradient: inputs and logits are checked too
+    check_finite("inputs", x)
     inputs = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         out = model(inputs)
@@ -96,6 +101,7 @@ def logits_and_gradients(
             raise ValueError(
                 f"model output must have shape (N, C) = ({x.shape[0]}, C); got {shape}"
             )
+        check_finite("logits", out.detach())
         chosen = labels(out.detach()) if callable(labels) else labels
         chosen = check_labels(chosen, x.shape[0], out.shape[1]).to(out.device)
         if target == "probability":
@@ -104,6 +110,7 @@ def logits_and_gradients(
         else:  # d logit_c / d x: seed the backward pass with the one-hot of c
             seed = torch.zeros_like(out).scatter_(1, chosen.view(-1, 1), 1.0)
             (grads,) = torch.autograd.grad(out, inputs, grad_outputs=seed)
+    check_finite("input gradients", grads)
     return out.detach(), chosen, grads
 
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 import torch
 
 from ._checks import check_choice, check_finite, check_labels
+from .options import CHOICES
 
-__all__ = ["NORMALIZE_MODES", "class_normalize"]
-
-#: Valid values of the ``mode`` option.
-NORMALIZE_MODES = ("zscore", "abs_zscore")
+__all__ = ["class_normalize"]
 
 
 def class_normalize(
@@ -47,7 +45,7 @@ def class_normalize(
         Normalised scores, never NaN. ``sigma_c`` is the population std (ddof=0),
         as in the authors' code (``np.std``).
     """
-    check_choice("mode", mode, NORMALIZE_MODES)
+    check_choice("mode", mode, CHOICES["normalize"])
     check_choice("on_degenerate", on_degenerate, ("zero", "raise"))
     scores = torch.as_tensor(scores)
     if scores.dim() != 1:

@@ -1,14 +1,12 @@
-"""Training a classifier while computing VoG over training stages (paper Sec. 2.2).
+"""Training a classifier with SGD while recording VoG per training stage (paper Sec. 2.2).
 
-After every epoch that belongs to a VoG window, the input gradients of the
-scored data sets are computed once and streamed into one
-:class:`~vog.VoGAccumulator` per (data set, window); no gradient is stored
-unless asked. Windows are sets of epochs: the toy's early [0, 5), middle
-[5, 10), late [10, 15) and all [0, 15) (:func:`stage_windows`) or the first
-and last three epochs of the CIFAR/ImageNet runs (:func:`first_last_windows`).
+:func:`train_with_vog` only trains and saves: after each epoch it hands the
+model to a :class:`~vog.VoGRecorder`, which streams the input gradients of the
+scored data sets into running per-window statistics (no gradient is stored
+unless asked). Windows are sets of epochs (:mod:`vog.windows`).
 
 Runs are resumable: with ``checkpoint_dir`` the full training state (model,
-optimizer, scheduler, random generators, accumulators, history) is written
+optimizer, scheduler, random generators, recorder, history) is written
 atomically after every epoch and ``resume=True`` continues from it with
 bit-identical results.
 """
@@ -24,43 +22,16 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from ._checks import check_choice
-from .accumulator import VoGAccumulator
-from .checkpoints import atomic_write, save_checkpoint
-from .data import as_dataset, as_loader, dataset_labels
-from .gradients import (
-    TARGETS,
-    frozen_eval,
-    logits_and_gradients,
-    pixel_shape_of,
-    reduce_channels,
-)
+from .atomic import atomic_write
+from .checkpoints import save_checkpoint
+from .data import as_loader
+from .gradients import frozen_eval
+from .recorder import VoGRecorder
+from .windows import check_windows, stage_windows
 
-__all__ = ["stage_windows", "first_last_windows", "TrainResult", "train_with_vog", "evaluate"]
+__all__ = ["TrainResult", "train_with_vog", "evaluate"]
 
 STATE_FILE = "train_state.pt"
-
-
-def stage_windows(epochs: int, n_stages: int = 3) -> dict[str, range]:
-    """Equal consecutive stages of the epochs plus ``"all"``.
-
-    ``stage_windows(15)`` is the toy's ``{"early": range(0, 5), "middle": range(5, 10),
-    "late": range(10, 15), "all": range(0, 15)}``. With ``n_stages != 3`` the
-    stages are named ``"stage0"``, ``"stage1"``, ...
-    """
-    if epochs < 2 * n_stages:
-        raise ValueError(f"{epochs} epochs cannot form {n_stages} stages of >= 2 checkpoints")
-    names = ("early", "middle", "late") if n_stages == 3 else [f"stage{i}" for i in range(n_stages)]
-    edges = [round(i * epochs / n_stages) for i in range(n_stages + 1)]
-    out = {name: range(edges[i], edges[i + 1]) for i, name in enumerate(names)}
-    out["all"] = range(epochs)
-    return out
-
-
-def first_last_windows(epochs: int, k: int = 3) -> dict[str, range]:
-    """The paper's VoG(early-stage) (first ``k`` epochs), VoG(late-stage) (last ``k``) and all."""
-    if k < 2 or epochs < k:
-        raise ValueError(f"need 2 <= k <= epochs, got k={k}, epochs={epochs}")
-    return {"early": range(k), "late": range(epochs - k, epochs), "all": range(epochs)}
 
 
 @dataclass
@@ -157,7 +128,7 @@ def train_with_vog(
         are kept for :func:`vog.compute_vog` (sample-major, for data sets whose
         per-pixel state would not fit in memory).
     windows : mapping name -> epochs, keyword-only
-        Epoch sets, each with >= 2 epochs (default :func:`stage_windows`).
+        Epoch sets, each with >= 2 epochs (default :func:`vog.stage_windows`).
     lr, momentum, weight_decay, batch_size : SGD settings.
     lr_milestones, lr_gamma : MultiStepLR settings (paper CIFAR: (150, 250), 0.1).
     lr_step : {"epoch", "iteration"}
@@ -171,6 +142,8 @@ def train_with_vog(
         See :func:`vog.input_gradients`.
     seed : int
         Seeds shuffling and the global torch generator (augmentation, dropout).
+        Scoring and evaluation draw nothing from either: the same seed trains
+        the same weights whatever is scored.
     device : optional
         Default: CUDA if available, else CPU.
     checkpoint_dir : path, optional
@@ -180,7 +153,7 @@ def train_with_vog(
         Continue from ``checkpoint_dir/train_state.pt`` if it exists.
     record_gradients : bool
         Also keep all gradient maps (small data only), e.g. for the authors'
-        reference computation :func:`vog.authors_vog`.
+        reference computation :func:`vog.reference.authors_vog`.
     progress : bool
         Show a tqdm bar over epochs.
     num_workers : int
@@ -188,33 +161,31 @@ def train_with_vog(
         and evaluation sets (their order stays fixed by ``seed``).
     """
     check_choice("lr_step", lr_step, ("epoch", "iteration"))
-    check_choice("target", target, TARGETS)
     if int(epochs) < 2:
         raise ValueError(f"epochs must be >= 2, got {epochs}")
-    windows = {
-        k: sorted(set(int(e) for e in v)) for k, v in (windows or stage_windows(epochs)).items()
-    }
-    for name, eps in windows.items():
-        if len(eps) < 2 or eps[0] < 0 or eps[-1] >= epochs:
-            raise ValueError(f"window {name!r} must hold >= 2 epochs in [0, {epochs}), got {eps}")
+    epochs = int(epochs)
+    windows = check_windows(windows or stage_windows(epochs), epochs)
     if resume and checkpoint_dir is None:
         raise ValueError("resume=True needs checkpoint_dir")
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     model.to(device)
-    if vog_data is None:
-        vog_data = {"train": train_data}
-    scored = {k: as_dataset(v) for k, v in vog_data.items()}
-    vog_epochs = sorted(set().union(*windows.values()))
+    recorder = VoGRecorder(
+        {"train": train_data} if vog_data is None else vog_data,
+        windows,
+        target=target,
+        batch_size=max(batch_size, 256),
+        num_workers=num_workers,
+        keep_gradients=record_gradients,
+    )
     gen = torch.Generator().manual_seed(int(seed))
     torch.manual_seed(int(seed))
-    pin = device.type == "cuda"
     loader = as_loader(
         train_data,
         batch_size=batch_size,
         shuffle=True,
         generator=gen,
         num_workers=num_workers,
-        pin_memory=pin,
+        pin_memory=device.type == "cuda",
     )
     optimizer = torch.optim.SGD(
         model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay
@@ -222,160 +193,102 @@ def train_with_vog(
     scheduler = torch.optim.lr_scheduler.MultiStepLR(
         optimizer, milestones=list(lr_milestones), gamma=lr_gamma
     )
-    loss_fn = nn.CrossEntropyLoss()
-    result = TrainResult(vog_epochs=vog_epochs, gradients={} if record_gradients else None)
-    accs: dict[str, dict[str, VoGAccumulator]] = {}
-    preds: dict[str, list[torch.Tensor]] = {k: [] for k in scored}
-    grads_kept: dict[str, list[torch.Tensor]] = {k: [] for k in scored}
-    start_epoch = 0
-    state_path = Path(checkpoint_dir) / STATE_FILE if checkpoint_dir is not None else None
+    state = _Resumable(checkpoint_dir, model, optimizer, scheduler, gen, recorder)
+    history = state.load(device) if resume else []
 
-    if resume and state_path is not None and state_path.is_file():
-        state = torch.load(state_path, map_location="cpu", weights_only=True)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        gen.set_state(state["generator"])
-        torch.set_rng_state(state["torch_rng"])
-        if device.type == "cuda" and "cuda_rng" in state:
-            torch.cuda.set_rng_state(state["cuda_rng"], device)
-        result.history = list(state["history"])
-        start_epoch = int(state["epoch"]) + 1
-        preds = {k: list(v) for k, v in state["predictions"].items()}
-        grads_kept = {k: list(v) for k, v in state["gradients"].items()}
-        for name, per_window in state["accumulators"].items():
-            accs[name] = {}
-            for w, st in per_window.items():
-                acc = VoGAccumulator(len(scored[name]), tuple(st["mean"].shape[1:]), device=device)
-                acc.load_state_dict(st)
-                accs[name][w] = acc
-
-    epoch_iter = range(start_epoch, int(epochs))
+    epoch_iter = range(len(history), epochs)
     if progress:
         from tqdm.auto import tqdm
 
-        epoch_iter = tqdm(epoch_iter, desc="epochs", initial=start_epoch, total=int(epochs))
+        epoch_iter = tqdm(epoch_iter, desc="epochs", initial=len(history), total=epochs)
     for epoch in epoch_iter:
-        model.train()
-        lr_now = optimizer.param_groups[0]["lr"]
-        loss_sum, correct, seen = 0.0, 0, 0
-        for x, y in loader:
-            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            if augment is not None:
-                x = augment(x)
-            optimizer.zero_grad(set_to_none=True)
-            out = model(x)
-            loss = loss_fn(out, y)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(
-                    f"training loss became {loss.item()} in epoch {epoch}; lower the learning rate"
-                )
-            loss.backward()
-            optimizer.step()
-            if lr_step == "iteration":
-                scheduler.step()
-            loss_sum += float(loss.detach()) * len(y)
-            correct += int((out.argmax(1) == y).sum())
-            seen += len(y)
-        if lr_step == "epoch":
-            scheduler.step()
-        record = {
-            "epoch": epoch,
-            "lr": lr_now,
-            "train_loss": loss_sum / seen,
-            "train_acc": correct / seen,
-        }
+        record = _train_epoch(model, loader, optimizer, scheduler, lr_step, augment, device, epoch)
         if eval_data is not None:
             record["eval_acc"] = evaluate(model, eval_data, device=device, num_workers=num_workers)
-        result.history.append(record)
+        history.append(record)
+        if recorder.observe(model, epoch) and save_models and checkpoint_dir is not None:
+            save_checkpoint(model, Path(checkpoint_dir) / f"epoch_{epoch:04d}.pt", epoch=epoch)
+        state.save(history, device)
 
-        if epoch in vog_epochs:
-            for name, ds in scored.items():
-                _score_epoch(
-                    model,
-                    ds,
-                    name,
-                    epoch,
-                    windows,
-                    accs,
-                    preds,
-                    grads_kept,
-                    target=target,
-                    batch_size=max(batch_size, 256),
-                    device=device,
-                    record=record_gradients,
-                    num_workers=num_workers,
-                )
-            if save_models and checkpoint_dir is not None:
-                save_checkpoint(model, Path(checkpoint_dir) / f"epoch_{epoch:04d}.pt", epoch=epoch)
-        if state_path is not None:
-            state = {
-                "epoch": epoch,
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "generator": gen.get_state(),
-                "torch_rng": torch.get_rng_state(),
-                "history": result.history,
-                "predictions": preds,
-                "gradients": grads_kept,
-                "accumulators": {
-                    n: {w: a.state_dict() for w, a in d.items()} for n, d in accs.items()
-                },
-            }
-            if device.type == "cuda":
-                state["cuda_rng"] = torch.cuda.get_rng_state(device)
-            atomic_write(state_path, lambda p, s=state: torch.save(s, p))
-
-    for name, ds in scored.items():
-        result.labels[name] = dataset_labels(ds)
-        result.vog[name] = {w: a.compute().cpu() for w, a in accs.get(name, {}).items()}
-        result.predictions[name] = torch.stack(preds[name]) if preds[name] else torch.empty(0)
-        if record_gradients:
-            result.gradients[name] = torch.stack(grads_kept[name])
-    return result
+    rec = recorder.result()
+    return TrainResult(
+        history=history,
+        vog=rec.vog,
+        labels=rec.labels,
+        predictions=rec.predictions,
+        vog_epochs=recorder.epochs,
+        gradients=rec.gradients,
+    )
 
 
-def _score_epoch(
-    model,
-    ds,
-    name,
-    epoch,
-    windows,
-    accs,
-    preds,
-    grads_kept,
-    *,
-    target,
-    batch_size,
-    device,
-    record,
-    num_workers=0,
-):
-    """Gradients of one data set at one epoch, streamed into every window holding the epoch."""
-    n = len(ds)
-    epoch_preds = torch.empty(n, dtype=torch.long)
-    kept = []
-    start = 0
-    with frozen_eval(model):
-        loader = as_loader(
-            ds, batch_size=batch_size, num_workers=num_workers, pin_memory=device.type == "cuda"
-        )
-        for x, y in loader:
-            x = x.to(device, non_blocking=True)
-            idx = torch.arange(start, start + len(x))
-            start += len(x)
-            logits, _, g = logits_and_gradients(model, x, y.long().to(device), target=target)
-            epoch_preds[idx] = logits.argmax(1).cpu()
-            pixel_shape = pixel_shape_of(x)
-            for w, eps in windows.items():
-                if epoch in eps:
-                    acc = accs.setdefault(name, {}).get(w)
-                    if acc is None:
-                        acc = accs[name][w] = VoGAccumulator(n, pixel_shape, device=device)
-                    acc.update(idx.to(device), g)
-            if record:
-                kept.append(reduce_channels(g, pixel_shape).float().cpu())
-    preds[name].append(epoch_preds)
-    if record:
-        grads_kept[name].append(torch.cat(kept))
+def _train_epoch(model, loader, optimizer, scheduler, lr_step, augment, device, epoch) -> dict:
+    """One epoch of SGD on cross-entropy; returns the epoch's history record."""
+    model.train()
+    lr_now = optimizer.param_groups[0]["lr"]
+    loss_sum, correct, seen = 0.0, 0, 0
+    for x, y in loader:
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        if augment is not None:
+            x = augment(x)
+        optimizer.zero_grad(set_to_none=True)
+        out = model(x)
+        loss = nn.functional.cross_entropy(out, y)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(
+                f"training loss became {loss.item()} in epoch {epoch}; lower the learning rate"
+            )
+        loss.backward()
+        optimizer.step()
+        if lr_step == "iteration":
+            scheduler.step()
+        loss_sum += float(loss.detach()) * len(y)
+        correct += int((out.argmax(1) == y).sum())
+        seen += len(y)
+    if lr_step == "epoch":
+        scheduler.step()
+    return {
+        "epoch": epoch,
+        "lr": lr_now,
+        "train_loss": loss_sum / seen,
+        "train_acc": correct / seen,
+    }
+
+
+class _Resumable:
+    """The training state written after every epoch and read back on resume."""
+
+    def __init__(self, folder, model, optimizer, scheduler, generator, recorder) -> None:
+        self.path = Path(folder) / STATE_FILE if folder is not None else None
+        self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
+        self.generator, self.recorder = generator, recorder
+
+    def save(self, history: list[dict], device: torch.device) -> None:
+        if self.path is None:
+            return
+        state = {
+            "history": history,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "generator": self.generator.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "recorder": self.recorder.state_dict(),
+        }
+        if device.type == "cuda":
+            state["cuda_rng"] = torch.cuda.get_rng_state(device)
+        atomic_write(self.path, lambda p: torch.save(state, p))
+
+    def load(self, device: torch.device) -> list[dict]:
+        """The history so far (empty if there is no saved state); restores everything else."""
+        if self.path is None or not self.path.is_file():
+            return []
+        state = torch.load(self.path, map_location="cpu", weights_only=True)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.generator.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        if device.type == "cuda" and "cuda_rng" in state:
+            torch.cuda.set_rng_state(state["cuda_rng"], device)
+        self.recorder.load_state_dict(state["recorder"])
+        return list(state["history"])

@@ -1,0 +1,144 @@
+"""What the Performance chapter reports from the benchmark's JSON results.
+
+``bench_scoring.py`` writes one JSON file per run (measured in one process
+tree, ratios included); this module reads such results and turns them into
+the chapter's tables: the measurements, the ratios, the agreement of every
+method's scores, and the targets each run meets or misses. Nothing here
+measures anything.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = [
+    "SAME_KERNELS",
+    "OTHER_KERNELS",
+    "TARGETS",
+    "run_benchmark",
+    "load_results",
+    "measurements",
+    "ratio_table",
+    "check_agreement",
+    "target_rows",
+    "target_split",
+]
+
+HERE = Path(__file__).resolve().parent
+#: Methods that run the same kernels as the streaming mode: equal to float32 rounding.
+SAME_KERNELS = ("streaming", "sample_major", "store_all", "captum")
+#: Full-precision methods that run other kernels: same ranking, close scores.
+OTHER_KERNELS = ("sample_major_vmap", "sample_major_fastconv", "per_sample")
+#: The targets: scoring time at most 2.5x the forward-only time; peak memory at least
+#: 10x below storing every gradient map.
+TARGETS = {
+    "best variant / forward": ("<=", 2.5),
+    "store_all / ours (peak memory)": (">=", 10.0),
+}
+#: Our sample-major variants and the ratio that times each against the forward floor.
+VARIANTS = {
+    "loop": "ours / forward (time)",
+    "vmap": "ours vmap / forward (time)",
+    "fast_conv": "ours fast_conv / forward (time)",
+}
+
+
+def run_benchmark(models: list[str], *, device: str = "cpu", quick: bool = True) -> dict:
+    """Run ``bench_scoring.py`` in a fresh process and return its JSON result."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "bench.json"
+        cmd = [sys.executable, str(HERE / "bench_scoring.py"), "--device", device]
+        cmd += ["--json", str(out), "--models", *models] + (["--quick"] if quick else [])
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"benchmark failed:\n{proc.stderr[-3000:]}")
+        return json.loads(out.read_text())
+
+
+def load_results(paths: list[str | Path]) -> dict[str, dict]:
+    """Recorded runs by file stem; a path that does not exist is skipped."""
+    return {Path(p).stem: json.loads(Path(p).read_text()) for p in paths if Path(p).is_file()}
+
+
+def measurements(result: dict) -> pd.DataFrame:
+    """One row per (model, method): N, K, seconds, memory and score agreement."""
+    rows = [
+        {"model": m, "N": r["n"], "K": r["k"], "method": meth, **vals}
+        for m, r in result["models"].items()
+        for meth, vals in r["methods"].items()
+    ]
+    return pd.DataFrame(rows).set_index(["model", "method"])
+
+
+def ratio_table(result: dict) -> pd.DataFrame:
+    """The ratios of a run: one column per model, one row per ratio."""
+    return pd.DataFrame({m: r["ratios"] for m, r in result["models"].items()})
+
+
+def check_agreement(methods: dict, where: str) -> None:
+    """Assert that every full-precision method computes the same VoG.
+
+    Same kernels: within 1e-5 of the largest score. Other kernels (another
+    summation order, which can flip a ReLU whose input sits within rounding of
+    zero): Spearman > 0.9999 with the reference and within 1% of the largest
+    score. Raises ``AssertionError`` naming the run and the method.
+    """
+    for name, v in methods.items():
+        rel = v.get("max_rel_diff")
+        if rel is None:
+            continue
+        if name in SAME_KERNELS:
+            assert rel < 1e-5, f"{where}: {name} disagrees ({rel:.1e})"
+        if name in OTHER_KERNELS:
+            assert v["spearman_vs_fp32"] > 0.9999, f"{where}: {name} ranks differently"
+            assert rel < 1e-2, f"{where}: {name} disagrees ({rel:.1e})"
+
+
+def target_rows(runs: dict[str, dict]) -> pd.DataFrame:
+    """Per recorded run and model: the ratios the targets are stated in.
+
+    ``best variant`` is the fastest of our sample-major variants that the run
+    measured; ``store_all max rel. diff`` is how far the stored-maps scores
+    are from ours (relative to the largest score).
+    """
+    rows = []
+    for run, rec in runs.items():
+        for m, r in rec["models"].items():
+            q = r["ratios"]
+            timed = {name: q[key] for name, key in VARIANTS.items() if q.get(key) is not None}
+            best = min(timed, key=timed.get) if timed else None
+            rows.append(
+                {
+                    "run": run,
+                    "model": m,
+                    "N, K, batch": f"{r['n']}, {r['k']}, {r['batch_size']}",
+                    "ours / forward": q.get("ours / forward (time)"),
+                    "best variant / forward": timed.get(best),
+                    "best variant": best,
+                    "gradient / forward": q.get("gradient / forward (time)"),
+                    "store_all / ours (peak memory)": q.get("store_all / ours (peak memory)"),
+                    "store_all max rel. diff": r["methods"]
+                    .get("store_all", {})
+                    .get("max_rel_diff"),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def target_split(table: pd.DataFrame, column: str) -> tuple[int, int, str]:
+    """How many rows meet the target of ``column`` (see :data:`TARGETS`), of how many
+    rows measured it, and the misses as ``"model (run) 3.10x, ..."`` (``"none"``)."""
+    op, bound = TARGETS[column]
+    rows = table.dropna(subset=[column]) if len(table) else table
+    if not len(rows):
+        return 0, 0, "none"
+    ok = rows[column] <= bound if op == "<=" else rows[column] >= bound
+    miss = rows[~ok]
+    listing = ", ".join(f"{r.model} ({r.run}) {r[column]:.2f}x" for _, r in miss.iterrows())
+    return int(ok.sum()), len(rows), listing or "none"

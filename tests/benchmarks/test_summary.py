@@ -1,0 +1,97 @@
+"""The Performance chapter's tables and checks, on hand-made benchmark results."""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def summary():
+    spec = importlib.util.spec_from_file_location(
+        "bench_summary", ROOT / "benchmarks" / "summary.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_summary"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _method(seconds, rel=None, rho=None):
+    return {
+        "seconds": seconds,
+        "peak_mb": 10.0,
+        "growth_mb": 1.0,
+        "max_abs_diff": rel,
+        "max_rel_diff": rel,
+        "n_differ": 0,
+        "spearman_vs_fp32": rho,
+    }
+
+
+def _result(ratios, methods=None, n=100):
+    return {
+        "device": "CPU: test",
+        "torch": "x",
+        "models": {
+            "mlp": {"n": n, "k": 4, "batch_size": 10, "methods": methods or {}, "ratios": ratios}
+        },
+    }
+
+
+def test_agreement_accepts_rounding_and_names_a_disagreeing_method(summary):
+    ok = {
+        "streaming": _method(1.0, 0.0, 1.0),
+        "store_all": _method(1.0, 9e-6, 1.0),
+        "sample_major_vmap": _method(1.0, 5e-3, 0.99995),
+        "forward": _method(1.0),
+    }
+    summary.check_agreement(ok, "run")
+    with pytest.raises(AssertionError, match="run: store_all disagrees"):
+        summary.check_agreement({"store_all": _method(1.0, 2e-5, 1.0)}, "run")
+    with pytest.raises(AssertionError, match="per_sample ranks differently"):
+        summary.check_agreement({"per_sample": _method(1.0, 1e-4, 0.999)}, "run")
+    with pytest.raises(AssertionError, match="fastconv disagrees"):
+        summary.check_agreement({"sample_major_fastconv": _method(1.0, 0.02, 1.0)}, "run")
+
+
+def test_target_rows_pick_the_fastest_variant(summary):
+    rec = _result(
+        {
+            "ours / forward (time)": 3.0,
+            "ours vmap / forward (time)": 2.0,
+            "ours fast_conv / forward (time)": 2.4,
+            "gradient / forward (time)": 1.9,
+            "store_all / ours (peak memory)": 12.0,
+        },
+        {"store_all": _method(1.0, 1e-7, 1.0)},
+    )
+    row = summary.target_rows({"a": rec}).iloc[0]
+    assert row["best variant"] == "vmap" and row["best variant / forward"] == 2.0
+    assert row["ours / forward"] == 3.0 and row["store_all max rel. diff"] == 1e-7
+    assert row["N, K, batch"] == "100, 4, 10"
+
+
+def test_target_split_counts_hits_and_lists_misses(summary):
+    runs = {
+        "a": _result({"ours / forward (time)": 2.5, "store_all / ours (peak memory)": 9.9}),
+        "b": _result({"ours / forward (time)": 3.1, "store_all / ours (peak memory)": 10.0}),
+        "c": _result({"store_all / ours (peak memory)": 50.0}),  # time not measured
+    }
+    table = summary.target_rows(runs)
+    assert summary.target_split(table, "best variant / forward") == (1, 2, "mlp (b) 3.10x")
+    assert summary.target_split(table, "store_all / ours (peak memory)") == (2, 3, "mlp (a) 9.90x")
+    empty = summary.target_rows({})
+    assert summary.target_split(empty, "best variant / forward") == (0, 0, "none")
+
+
+def test_load_results_skips_missing_files(summary, tmp_path):
+    path = tmp_path / "cpu-x.json"
+    path.write_text(json.dumps(_result({"ours / forward (time)": 2.0})))
+    runs = summary.load_results([path, tmp_path / "absent.json"])
+    assert list(runs) == ["cpu-x"]
+    assert summary.ratio_table(runs["cpu-x"]).loc["ours / forward (time)", "mlp"] == 2.0

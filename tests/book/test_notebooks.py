@@ -1,0 +1,91 @@
+"""Every notebook runs under papermill (smoke profile) and the book builds with -W."""
+
+import ast
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.py"))
+
+pytestmark = pytest.mark.slow
+
+
+def test_there_are_notebooks_and_profiles_cover_them(notebook_runner):
+    assert NOTEBOOKS
+    for profile in ("smoke", "default", "paper"):
+        sections = notebook_runner.load_profile(profile)
+        assert {p.stem for p in NOTEBOOKS} == set(sections), profile
+
+
+@pytest.mark.parametrize("src", NOTEBOOKS, ids=lambda p: p.stem)
+def test_parameters_cell_first_and_plain_literals(src, notebook_runner):
+    nb = jupytext.read(src)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", []), (
+        "first code cell must be tagged 'parameters'"
+    )
+    tree = ast.parse(code[0].source)
+    names = []
+    for node in tree.body:
+        assert isinstance(node, ast.Assign), (
+            f"only assignments in the parameters cell: {ast.dump(node)}"
+        )
+        ast.literal_eval(node.value)  # plain literals only
+        names.append(node.targets[0].id)
+    assert "profile" in names
+    # every profile key is a real parameter of its notebook
+    for profile in ("smoke", "default", "paper"):
+        section = notebook_runner.load_profile(profile)[src.stem] or {}
+        assert set(section) <= set(names), (profile, set(section) - set(names))
+
+
+@pytest.mark.parametrize("src", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_executes_without_errors(smoke_book, src):
+    nb = nbformat.read(smoke_book / "book" / "executed" / f"{src.stem}.ipynb", as_version=4)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and 'profile = "smoke"' in injected[0].source
+
+
+def test_failing_notebook_is_reported(tmp_path, notebook_runner):
+    bad = tmp_path / "99_bad.py"
+    bad.write_text('# %% tags=["parameters"]\nprofile = "x"\n\n# %%\nraise RuntimeError("boom")\n')
+    with pytest.raises(Exception, match="boom|RuntimeError"):
+        notebook_runner.run_notebook(bad, tmp_path / "out", "smoke", {})
+    assert not (tmp_path / "out" / "99_bad.ipynb").exists()
+    assert (tmp_path / "out" / "99_bad.failed.ipynb").exists()
+
+
+def test_book_builds_with_warnings_as_errors(smoke_html):
+    html = smoke_html
+    assert (html / "index.html").exists()
+    page = (html / "book" / "executed" / "01_toy_gaussian.html").read_text()
+    assert "Traceback" not in page
+    assert "claim_reproduced = " not in page  # the hidden check cell is removed
+    assert "Profile <strong>" in page or "smoke" in page
+    images = list((html / "_images").glob("*.png"))
+    assert len(images) >= 2 and all(p.stat().st_size > 1000 for p in images)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_samples": "500"}, "parameter 'n_samples' must be int .* got str '500'"),
+        ({"lr": True}, "parameter 'lr' must be float"),
+        ({"epoch": 15}, "unknown parameter 'epoch'; valid: "),
+    ],
+)
+def test_parameters_of_the_wrong_type_are_refused(tmp_path, notebook_runner, params, match):
+    src = ROOT / "notebooks" / "01_toy_gaussian.py"
+    with pytest.raises(SystemExit, match=match):
+        notebook_runner.run_notebook(src, tmp_path, "smoke", params)
+    assert not list(tmp_path.iterdir())  # nothing executed, nothing written
+
+
+def test_int_is_accepted_for_a_float_parameter(notebook_runner):
+    nb = jupytext.read(ROOT / "notebooks" / "01_toy_gaussian.py")
+    notebook_runner.check_parameters(nb, {"lr": 1, "profile": "x"}, Path("01_toy_gaussian.py"))

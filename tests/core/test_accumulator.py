@@ -1,0 +1,123 @@
+import pytest
+import torch
+
+import vog
+
+
+def reference(grads):
+    """Eq. 2-4 written out with torch.var (population)."""
+    return grads.double().var(dim=0, unbiased=False).sqrt().flatten(1).mean(1)
+
+
+def test_vog_from_gradients_known_answer():
+    # one example, one pixel, values 1 and 3: std = 1
+    g = torch.tensor([[[1.0]], [[3.0]]])
+    assert vog.vog_from_gradients(g).tolist() == [1.0]
+    grads = torch.randn(7, 20, 4, 4)
+    torch.testing.assert_close(vog.vog_from_gradients(grads), reference(grads))
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 20, 64])
+def test_streaming_equals_torch_var_any_chunking_and_order(chunk):
+    torch.manual_seed(chunk)
+    k, n = 6, 50
+    grads = torch.randn(k, n, 3, 5, 5) * torch.rand(n, 1, 1, 1) * 10 + 3.0
+    acc = vog.VoGAccumulator(n, (5, 5))
+    for t in range(k):
+        perm = torch.randperm(n)
+        for part in perm.split(chunk):
+            acc.update(part, grads[t, part])
+    assert acc.n_checkpoints == k
+    torch.testing.assert_close(acc.compute(), reference(grads.mean(2)), rtol=1e-10, atol=1e-12)
+
+
+def test_streaming_order_of_checkpoints_irrelevant():
+    grads = torch.randn(5, 10, 8)
+    a, b = vog.VoGAccumulator(10, (8,)), vog.VoGAccumulator(10, (8,))
+    for t in range(5):
+        a.update(torch.arange(10), grads[t])
+        b.update(torch.arange(10), grads[4 - t])
+    torch.testing.assert_close(a.compute(), b.compute(), rtol=1e-12, atol=1e-14)
+
+
+def test_streaming_stable_with_large_offset():
+    # Welford in float64 survives a large common offset where the naive E[x^2]-E[x]^2 fails
+    grads = 1e6 + torch.randn(4, 10, 6, dtype=torch.float64) * 1e-3
+    acc = vog.VoGAccumulator(10, (6,))
+    for t in range(4):
+        acc.update(torch.arange(10), grads[t])
+    torch.testing.assert_close(acc.compute(), reference(grads), rtol=1e-6, atol=0)
+
+
+def test_pixel_std_shape():
+    acc = vog.VoGAccumulator(3, (2, 2))
+    for t in range(3):
+        acc.update(torch.arange(3), torch.full((3, 2, 2), float(t)))
+    std = acc.pixel_std()
+    assert std.shape == (3, 2, 2)
+    torch.testing.assert_close(std, torch.full((3, 2, 2), (2 / 3) ** 0.5, dtype=torch.float64))
+
+
+def test_state_dict_roundtrip(tmp_path):
+    grads = torch.randn(4, 6, 3)
+    a = vog.VoGAccumulator(6, (3,))
+    for t in range(2):
+        a.update(torch.arange(6), grads[t])
+    torch.save(a.state_dict(), tmp_path / "s.pt")
+    b = vog.VoGAccumulator(6, (3,))
+    b.load_state_dict(torch.load(tmp_path / "s.pt", weights_only=True))
+    for t in range(2, 4):
+        a.update(torch.arange(6), grads[t])
+        b.update(torch.arange(6), grads[t])
+    torch.testing.assert_close(a.compute(), b.compute(), rtol=0, atol=0)
+    with pytest.raises(ValueError, match="shape"):
+        vog.VoGAccumulator(7, (3,)).load_state_dict(a.state_dict())
+
+
+def test_errors():
+    acc = vog.VoGAccumulator(4, (2,))
+    acc.update(torch.arange(4), torch.randn(4, 2))
+    with pytest.raises(ValueError, match="at least 2 checkpoints"):
+        acc.compute()
+    acc.update(torch.arange(3), torch.randn(3, 2))
+    with pytest.raises(ValueError, match="not updated by every checkpoint.*first: \\[3\\]"):
+        acc.compute()
+    with pytest.raises(ValueError, match="distinct"):
+        acc.update(torch.tensor([0, 0]), torch.randn(2, 2))
+    with pytest.raises(ValueError, match=r"\[0, 4\)"):
+        acc.update(torch.tensor([4]), torch.randn(1, 2))
+    with pytest.raises(ValueError, match="NaN or inf"):
+        acc.update(torch.tensor([0, 1]), torch.tensor([[0.0, float("nan")], [1.0, 1.0]]))
+    with pytest.raises(ValueError, match="do not match pixel shape"):
+        acc.update(torch.tensor([0]), torch.randn(1, 3))
+    with pytest.raises(ValueError, match="2 indices but gradients for 1"):
+        acc.update(torch.tensor([0, 1]), torch.randn(1, 2))
+    with pytest.raises(ValueError, match="at least 2 checkpoints"):
+        vog.vog_from_gradients(torch.randn(1, 3, 2))
+    with pytest.raises(ValueError, match="n_samples"):
+        vog.VoGAccumulator(0, (2,))
+
+
+def test_float32_state_close_to_float64():
+    grads = torch.randn(5, 30, 16)
+    a64, a32 = vog.VoGAccumulator(30, (16,)), vog.VoGAccumulator(30, (16,), dtype=torch.float32)
+    for t in range(5):
+        a64.update(torch.arange(30), grads[t])
+        a32.update(torch.arange(30), grads[t])
+    torch.testing.assert_close(a32.compute(), a64.compute(), rtol=1e-5, atol=1e-6)
+
+
+def test_authors_reference_reduces_to_paper_without_quirks():
+    grads = torch.randn(15, 12, 2)
+    w = range(5, 10)
+    torch.testing.assert_close(
+        vog.reference.authors_vog(grads, w, cumulative=False, window_mean=False),
+        vog.vog_from_gradients(grads[5:10]),
+    )
+    quirky = vog.reference.authors_vog(grads, w)
+    assert not torch.allclose(quirky, vog.vog_from_gradients(grads[5:10]))
+    # difference 1 by hand: cumulative sums, window's own mean
+    cum = grads.double().cumsum(0)
+    torch.testing.assert_close(
+        vog.reference.authors_vog(grads, w, window_mean=False), reference(cum[5:10])
+    )

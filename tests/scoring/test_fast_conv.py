@@ -1,0 +1,70 @@
+"""Input gradients through convolutions computed as forward convolutions (fast_conv)."""
+
+import pytest
+import torch
+from torch import nn
+
+import vog
+
+
+class Mixed(nn.Module):
+    """Eligible convolutions (several paddings, rectangular kernels) and ineligible ones."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(3, 5, 5, padding=2)  # eligible
+        self.b = nn.Conv2d(5, 4, (3, 5), padding=(0, 1))  # eligible, rectangular
+        self.c = nn.Conv2d(4, 6, 3, stride=2, padding=1)  # stride 2: left alone
+        self.d = nn.Conv2d(6, 6, 3, padding=1, groups=2)  # grouped: left alone
+        self.e = nn.Conv2d(6, 8, 1, bias=False)  # eligible, 1x1 without bias
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        x = torch.relu(self.b(torch.relu(self.a(x))))
+        x = self.e(torch.relu(self.d(self.c(x))))
+        return self.head(x.mean(dim=(2, 3)))
+
+
+def test_gradients_equal_autograd_and_forward_is_restored():
+    torch.manual_seed(0)
+    net = Mixed().eval().requires_grad_(False)
+    x = torch.randn(7, 3, 16, 18)
+    y = torch.randint(0, 3, (7,))
+    ref = vog.input_gradients(net, x, y)
+    with vog.scoring.conv_as_forward(net) as changed:
+        assert changed == 3
+        assert [n for n, m in net.named_modules() if "forward" in m.__dict__] == ["a", "b", "e"]
+        fast = vog.input_gradients(net, x, y)
+    assert not any("forward" in m.__dict__ for m in net.modules())
+    torch.testing.assert_close(fast, ref, rtol=1e-4, atol=1e-6)
+
+
+def test_layers_needing_weight_gradients_are_left_alone():
+    net = Mixed()  # parameters require grad
+    assert not vog.scoring.conv_eligible(net.a)
+    with vog.scoring.conv_as_forward(net) as changed:
+        assert changed == 0
+    assert vog.scoring.conv_eligible(Mixed().requires_grad_(False).a)
+    assert not vog.scoring.conv_eligible(nn.Conv2d(1, 1, 3, padding="same").requires_grad_(False))
+    assert not vog.scoring.conv_eligible(nn.Conv2d(1, 1, 3, padding=3).requires_grad_(False))
+
+
+@pytest.mark.parametrize("mode", ["streaming", "sample_major"])
+def test_compute_vog_with_fast_conv_matches(mode):
+    torch.manual_seed(1)
+    ckpts = [vog.experiments.LeNet(1, 10).eval() for _ in range(3)]
+    x, y = torch.rand(40, 1, 28, 28), torch.randint(0, 10, (40,))
+    ref = vog.compute_vog(ckpts, (x, y), mode=mode, batch_size=16)
+    fast = vog.compute_vog(ckpts, (x, y), mode=mode, batch_size=16, fast_conv=True)
+    torch.testing.assert_close(fast.raw, ref.raw, rtol=1e-4, atol=0)
+    assert torch.equal(fast.predictions, ref.predictions)
+    assert all(p.requires_grad for m in ckpts for p in m.parameters())  # state restored
+    assert not any("forward" in m.__dict__ for c in ckpts for m in c.modules())
+
+
+def test_fast_conv_refuses_incompatible_options():
+    ckpts = [vog.experiments.LeNet(1, 10) for _ in range(2)]
+    data = (torch.rand(4, 1, 28, 28), torch.zeros(4, dtype=torch.long))
+    for extra in ({"vectorize": True}, {"autocast": "bfloat16"}, {"compile": True}):
+        with pytest.raises(ValueError, match="fast_conv=True works without"):
+            vog.compute_vog(ckpts, data, mode="sample_major", fast_conv=True, **extra)

@@ -1,0 +1,230 @@
+"""The data of an experiment run: what is trained on, what is scored, and its shape.
+
+:func:`load_run_data` is the one way to get a run's data (an
+:class:`~vog.experiments.Experiment` exposes it as ``run.dataset(split)`` and
+``run.examples(split, idx)``). :data:`DATASETS` maps each
+``ExperimentConfig.dataset`` name to a small loader; in-memory data sets come
+back as tensors, ImageNet as lazy class folders. On top of the loader come
+the fixed subsets of ``train_limit`` / ``test_limit`` and the shuffled
+labels of the memorisation runs. :func:`crop_flip` is the CIFAR augmentation
+applied to batches on the device.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch.utils.data import Dataset
+
+from .._checks import check_choice
+from ..datasets import cifar, digits, fashion_mnist, imagenet, imagenet_transform, mnist
+from ..datasets.idx_sets import FASHION_MNIST_SOURCES, MNIST_SOURCES
+
+__all__ = ["DATASETS", "SOURCES", "RunData", "load_run_data", "crop_flip", "shuffle_labels"]
+
+
+@dataclass
+class RunData:
+    """The data of a run.
+
+    Attributes
+    ----------
+    fit : Dataset or (X, y)
+        The training data as trained on (shuffled labels included; for folders
+        the augmentation is in their transform).
+    scored : dict
+        ``"train"`` (without augmentation, labels as trained) and ``"test"``.
+    clean : dict[str, Tensor]
+        The original labels of both splits, shape (N,).
+    noisy : Tensor, shape (N_train,), bool
+        Which training labels were shuffled.
+    n_classes : int
+    example : Tensor, shape (1, C, H, W)
+        One input, for building the model.
+    lazy : bool
+        Whether the images are read from disk on demand (scored after training).
+    """
+
+    fit: Dataset | tuple
+    scored: dict[str, Dataset | tuple]
+    clean: dict[str, torch.Tensor]
+    noisy: torch.Tensor
+    n_classes: int
+    example: torch.Tensor
+    lazy: bool = False
+
+    def fit_labels(self) -> torch.Tensor:
+        """The training labels as trained on (N,)."""
+        fit = self.scored["train"]
+        return fit[1] if isinstance(fit, tuple) else fit.targets
+
+
+class _View(Dataset):
+    """Examples ``indices`` of ``base`` with the given labels (subsets, shuffled labels)."""
+
+    def __init__(self, base: Dataset, indices: torch.Tensor, labels: torch.Tensor) -> None:
+        self.base, self.indices, self.targets = base, indices, labels
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i: int):
+        return self.base[int(self.indices[i])][0], int(self.targets[i])
+
+
+def _digits(cfg, root: Path) -> RunData:
+    return _in_memory(*digits(seed=cfg.seed), cfg)
+
+
+def _mnist(cfg, root: Path) -> RunData:
+    train = mnist(root, train=True, source=cfg.source())
+    test = mnist(root, train=False, source=cfg.source())
+    return _in_memory(train, test, cfg)
+
+
+def _fashion_mnist(cfg, root: Path) -> RunData:
+    train = fashion_mnist(root, train=True, source=cfg.source())
+    test = fashion_mnist(root, train=False, source=cfg.source())
+    return _in_memory(train, test, cfg)
+
+
+def _cifar(name: str) -> Callable:
+    def load(cfg, root: Path) -> RunData:
+        download = cfg.source() == "torchvision"
+        train = cifar(root, name=name, train=True, download=download)
+        test = cifar(root, name=name, train=False, download=download)
+        return _in_memory(train, test, cfg)
+
+    load.__name__ = f"_{name}"
+    return load
+
+
+def _imagenet(cfg, root: Path) -> RunData:
+    train_base = imagenet(root, train=True, size=cfg.image_size)
+    # the training folder is listed once (1.28 M files); the fitted copy differs in transform
+    fit_base = copy.copy(train_base)
+    fit_base.transform = imagenet_transform(cfg.image_size, augment=cfg.augment)
+    test_base = imagenet(root, train=False, size=cfg.image_size)
+    if train_base.classes != test_base.classes:
+        raise ValueError("ImageNet train/ and val/ hold different class folders")
+    itr = _subset(len(train_base), cfg.train_limit)
+    ite = _subset(len(test_base), cfg.test_limit)
+    ytr = torch.as_tensor(train_base.targets)[itr]
+    yte = torch.as_tensor(test_base.targets)[ite]
+    train_y, noisy = _noisy_labels(ytr, cfg)
+    return RunData(
+        fit=_View(fit_base, itr, train_y),
+        scored={"train": _View(train_base, itr, train_y), "test": _View(test_base, ite, yte)},
+        clean={"train": ytr, "test": yte},
+        noisy=noisy,
+        n_classes=len(train_base.classes),
+        example=train_base[0][0].unsqueeze(0),
+        lazy=True,
+    )
+
+
+#: ``ExperimentConfig.dataset`` name -> loader ``(config, data root) -> RunData``.
+DATASETS: dict[str, Callable] = {
+    "digits": _digits,
+    "mnist": _mnist,
+    "fashion_mnist": _fashion_mnist,
+    "cifar10": _cifar("cifar10"),
+    "cifar100": _cifar("cifar100"),
+    "imagenet": _imagenet,
+}
+#: Where each data set can come from (``ExperimentConfig.data_source``); the first
+#: is the default. ``"bundled"``: ships with a library (scikit-learn's digits).
+SOURCES: dict[str, tuple[str, ...]] = {
+    "digits": ("bundled",),
+    "mnist": MNIST_SOURCES,
+    "fashion_mnist": FASHION_MNIST_SOURCES,
+    "cifar10": ("torchvision", "disk"),
+    "cifar100": ("torchvision", "disk"),
+    "imagenet": ("disk",),
+}
+
+
+def load_run_data(cfg, root: str | Path = "data") -> RunData:
+    """The data of the run ``cfg`` (an :class:`~vog.experiments.ExperimentConfig`)."""
+    check_choice("dataset", cfg.dataset, DATASETS)
+    return DATASETS[cfg.dataset](cfg, Path(root))
+
+
+def _in_memory(train, test, cfg) -> RunData:
+    """Tensors cut to the configured limits (the first examples), with shuffled labels."""
+    (xtr, ytr), (xte, yte) = train, test
+    xtr, ytr = xtr[: cfg.train_limit], ytr[: cfg.train_limit]
+    xte, yte = xte[: cfg.test_limit], yte[: cfg.test_limit]
+    train_y, noisy = _noisy_labels(ytr, cfg)
+    return RunData(
+        fit=(xtr, train_y),
+        scored={"train": (xtr, train_y), "test": (xte, yte)},
+        clean={"train": ytr, "test": yte},
+        noisy=noisy,
+        n_classes=int(torch.cat([ytr, yte]).max()) + 1,
+        example=xtr[:1],
+    )
+
+
+def _subset(n: int, limit: int | None) -> torch.Tensor:
+    """All indices, or a fixed random ``limit`` of them in increasing order."""
+    if limit is None or limit >= n:
+        return torch.arange(n)
+    return torch.randperm(n, generator=torch.Generator().manual_seed(0))[:limit].sort().values
+
+
+def _noisy_labels(y: torch.Tensor, cfg) -> tuple[torch.Tensor, torch.Tensor]:
+    if cfg.label_noise > 0:
+        return shuffle_labels(y, cfg.label_noise, seed=cfg.seed)
+    return y, torch.zeros_like(y, dtype=torch.bool)
+
+
+def shuffle_labels(
+    y: torch.Tensor, fraction: float, *, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Shuffle the labels of a random ``fraction`` of the examples among themselves.
+
+    Zhang et al.'s set-up (paper Sec. 4.1: 20%). Returns the new labels (N,)
+    and a mask (N,) of the examples whose label changed (a shuffled label may
+    land on its own class; those count as clean).
+    """
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"fraction must lie in [0, 1], got {fraction}")
+    g = torch.Generator().manual_seed(seed + 1)
+    n = int(round(fraction * len(y)))
+    chosen = torch.randperm(len(y), generator=g)[:n]
+    noisy_y = y.clone()
+    noisy_y[chosen] = y[chosen][torch.randperm(n, generator=g)]
+    return noisy_y, noisy_y != y
+
+
+def crop_flip(
+    x: torch.Tensor, *, padding: int = 4, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Random crop with zero padding and random horizontal flip (paper's CIFAR augmentation).
+
+    Each image (N, C, H, W) is padded by ``padding`` pixels on every side, an
+    H x W window is cut at a uniformly random offset in ``[0, 2 * padding]``
+    per axis, and the result is mirrored left-right with probability 1/2.
+    Draws from ``generator`` (on ``x``'s device; default: the global
+    generator, seeded by the training loop).
+    """
+    n, _, h, w = x.shape
+    padded = torch.nn.functional.pad(x, (padding,) * 4)
+    dy = torch.randint(0, 2 * padding + 1, (n,), generator=generator, device=x.device)
+    dx = torch.randint(0, 2 * padding + 1, (n,), generator=generator, device=x.device)
+    rows = (dy.view(n, 1) + torch.arange(h, device=x.device)).view(n, 1, h, 1)
+    cols = (dx.view(n, 1) + torch.arange(w, device=x.device)).view(n, 1, 1, w)
+    out = padded[
+        torch.arange(n, device=x.device).view(n, 1, 1, 1),
+        torch.arange(x.shape[1], device=x.device).view(1, -1, 1, 1),
+        rows,
+        cols,
+    ]
+    flip = torch.rand(n, generator=generator, device=x.device) < 0.5
+    out[flip] = out[flip].flip(-1)
+    return out

@@ -1,0 +1,212 @@
+"""Reproducible training runs shared by the notebooks, cached on disk.
+
+:func:`run_experiment` trains one model on one data set with
+:func:`vog.train_with_vog`, scoring the train and test splits at every VoG
+epoch, and stores the outcome under ``cache_dir/<name>-<hash of the
+configuration>/``. A second notebook asking for the same configuration reads
+it back instead of training again; an interrupted run resumes from its last
+epoch. Everything is written atomically and loaded with ``weights_only=True``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+
+from .._checks import check_choice
+from ..atomic import atomic_write
+from ..data import as_dataset
+from ..scoring import compute_vog
+from ..training import evaluate, train_with_vog
+from .config import ExperimentConfig
+from .data import RunData, crop_flip, load_run_data
+from .models import make_model
+
+__all__ = ["Experiment", "run_experiment"]
+
+RESULT_FILE = "result.pt"
+#: What a finished run stores in its ``result.pt`` (with its configuration).
+_STORED = ("history", "vog", "labels", "clean_labels", "predictions", "noisy", "test_acc")
+
+
+@dataclass
+class Experiment:
+    """A finished run: its configuration, history, VoG of both splits, data and checkpoints.
+
+    ``vog[split][window]`` are raw scores (N,), higher = harder; ``labels`` are
+    the labels trained/scored with (noisy ones included), ``clean_labels`` the
+    original ones, ``noisy`` marks shuffled training labels, ``predictions``
+    the final model's predictions and ``test_acc`` its test accuracy in [0, 1].
+    Splits are ``"train"`` and ``"test"`` (ImageNet: the validation set).
+    Built by :func:`run_experiment`.
+    """
+
+    config: ExperimentConfig
+    folder: Path
+    data: RunData = field(repr=False)
+    history: list[dict] = field(default_factory=list)
+    vog: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
+    labels: dict[str, torch.Tensor] = field(default_factory=dict)
+    clean_labels: dict[str, torch.Tensor] = field(default_factory=dict)
+    predictions: dict[str, torch.Tensor] = field(default_factory=dict)
+    noisy: torch.Tensor | None = None
+    test_acc: float = float("nan")
+
+    def windows(self) -> dict[str, Sequence[int]]:
+        """The run's VoG windows (epochs), as in :meth:`ExperimentConfig.windows`."""
+        return self.config.windows()
+
+    def checkpoints(self, window: str) -> list[Path]:
+        """Model checkpoint files of the epochs in ``window`` (for :func:`vog.compute_vog`)."""
+        return _window_files(self.config, self.folder, window)
+
+    def model(self) -> nn.Module:
+        """A fresh instance of the run's architecture (load a checkpoint into it)."""
+        return _build_model(self.config, self.data)
+
+    def dataset(self, split: str) -> Dataset:
+        """The examples of ``split`` as scored (no augmentation, training labels as trained)."""
+        check_choice("split", split, ("train", "test"))
+        return as_dataset(self.data.scored[split])
+
+    def examples(self, split: str, indices=None) -> torch.Tensor:
+        """Inputs of ``split`` at ``indices`` (default: all), shape (len, C, H, W)."""
+        ds = self.dataset(split)
+        if indices is None:
+            indices = range(len(ds))
+        idx = torch.as_tensor(indices, dtype=torch.long).reshape(-1)
+        if hasattr(ds, "tensors"):
+            return ds.tensors[0][idx]
+        if len(idx) == 0:
+            return ds[0][0].new_empty((0, *ds[0][0].shape))
+        return torch.stack([ds[int(i)][0] for i in idx])
+
+
+def _build_model(cfg: ExperimentConfig, data: RunData) -> nn.Module:
+    return make_model(cfg.model, data.example, data.n_classes, width=cfg.width)
+
+
+def _window_files(cfg: ExperimentConfig, folder: Path, window: str) -> list[Path]:
+    windows = cfg.windows()
+    check_choice("window", window, windows)
+    files = [folder / f"epoch_{e:04d}.pt" for e in windows[window]]
+    missing = [f.name for f in files if not f.is_file()]
+    if missing:
+        raise FileNotFoundError(f"checkpoints {missing} are not in {folder}")
+    return files
+
+
+def run_experiment(
+    cfg: ExperimentConfig,
+    *,
+    cache_dir: str | Path = "data/runs",
+    data_root: str | Path = "data",
+    device: str | None = None,
+    num_workers: int | None = None,
+    progress: bool = False,
+) -> Experiment:
+    """Train (or load from ``cache_dir``) the run described by ``cfg``.
+
+    ``num_workers``: DataLoader workers (default: 0 for in-memory data sets,
+    up to 8 for ImageNet).
+    """
+    folder = Path(cache_dir) / cfg.key()
+    data = load_run_data(cfg, data_root)
+    if num_workers is None:
+        num_workers = min(8, os.cpu_count() or 1) if data.lazy else 0
+    result_path = folder / RESULT_FILE
+    if result_path.is_file():
+        return Experiment(config=cfg, folder=folder, data=data, **_load(result_path, cfg))
+    torch.manual_seed(cfg.seed)
+    model = _build_model(cfg, data)
+    run = train_with_vog(
+        model,
+        data.fit,
+        epochs=cfg.epochs,
+        # lazy data: checkpoints only, VoG afterwards in sample-major mode
+        vog_data={} if data.lazy else data.scored,
+        windows=cfg.windows(),
+        lr=cfg.lr,
+        momentum=cfg.momentum,
+        weight_decay=cfg.weight_decay,
+        batch_size=cfg.batch_size,
+        lr_milestones=cfg.lr_milestones,
+        lr_gamma=cfg.lr_gamma,
+        augment=crop_flip if cfg.augment and not data.lazy else None,
+        eval_data=data.scored["test"],
+        seed=cfg.seed,
+        device=device,
+        checkpoint_dir=folder,
+        resume=True,
+        progress=progress,
+        save_models=True,
+        num_workers=num_workers,
+    )
+    vog_scores = run.vog
+    predictions = {k: v[-1] for k, v in run.predictions.items()}
+    if data.lazy:
+        vog_scores, predictions = _score_saved(
+            cfg, folder, model, data, device, num_workers, progress
+        )
+    state = {
+        "history": run.history,
+        "vog": vog_scores,
+        "labels": {"train": data.fit_labels(), "test": data.clean["test"]},
+        "clean_labels": data.clean,
+        "predictions": predictions,
+        "noisy": data.noisy,
+        "test_acc": evaluate(model, data.scored["test"], device=device, num_workers=num_workers),
+    }
+    stored = {**state, "config": asdict(cfg)}
+    atomic_write(result_path, lambda p: torch.save(stored, p))
+    (folder / "train_state.pt").unlink(missing_ok=True)
+    for part in folder.glob("scores_*.pt"):
+        part.unlink()
+    return Experiment(config=cfg, folder=folder, data=data, **state)
+
+
+def _score_saved(cfg, folder, model, data, device, num_workers, progress):
+    """VoG of every split and window from the saved checkpoints (sample-major).
+
+    Each (split, window) result is written to ``folder`` as it is finished, so
+    an interrupted scoring resumes with the next one.
+    """
+    vog_scores: dict[str, dict[str, torch.Tensor]] = {}
+    predictions: dict[str, torch.Tensor] = {}
+    for split, split_data in data.scored.items():
+        vog_scores[split] = {}
+        for window in cfg.windows():
+            part = folder / f"scores_{split}_{window}.pt"
+            if part.is_file():
+                saved = torch.load(part, map_location="cpu", weights_only=True)
+            else:
+                res = compute_vog(
+                    _window_files(cfg, folder, window),
+                    split_data,
+                    model=model,
+                    mode="sample_major",
+                    batch_size=max(cfg.batch_size, 64),
+                    device=device,
+                    num_workers=num_workers,
+                    progress=progress,
+                )
+                saved = {"raw": res.raw, "predictions": res.predictions}
+                atomic_write(part, lambda p, s=saved: torch.save(s, p))
+            vog_scores[split][window] = saved["raw"]
+            if window == "all":  # its last checkpoint is the final model
+                predictions[split] = saved["predictions"]
+    return vog_scores, predictions
+
+
+def _load(path: Path, cfg: ExperimentConfig) -> dict:
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    saved = state.pop("config")
+    if saved != asdict(cfg):
+        raise ValueError(f"{path} was written for another configuration; delete the folder")
+    return {k: state[k] for k in _STORED}

@@ -1,0 +1,218 @@
+"""VoG recorded during training: the model is observed after each epoch of a window.
+
+:class:`VoGRecorder` is what a training loop calls to compute VoG per stage
+without storing gradients: after an epoch, :meth:`VoGRecorder.observe` takes
+the input gradients of every scored data set once (paper Eq. 1) and streams
+them into one :class:`~vog.VoGAccumulator` per (data set, window) that holds
+the epoch (Eq. 2-3 in running form). :func:`vog.train_with_vog` uses it; a
+custom training loop can too::
+
+    rec = vog.VoGRecorder({"test": test_set}, vog.first_last_windows(90))
+    for epoch in range(90):
+        train_one_epoch(model)
+        rec.observe(model, epoch)
+    scores = rec.result().vog["test"]["late"]
+
+Observing never changes training: the model is scored in eval mode with
+parameters not requiring grad (both restored) and the scoring loaders draw
+nothing from the global random generator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+
+from ._checks import check_choice, integer_labels
+from .accumulator import VoGAccumulator
+from .data import as_dataset, as_loader, dataset_labels
+from .gradients import frozen_eval, logits_and_gradients, pixel_shape_of, reduce_channels
+from .options import CHOICES
+from .windows import check_windows
+
+__all__ = ["VoGRecorder", "Recording"]
+
+
+@dataclass
+class Recording:
+    """What a :class:`VoGRecorder` has computed.
+
+    Attributes
+    ----------
+    vog : dict[str, dict[str, Tensor]]
+        ``vog[data_name][window]``: raw VoG (paper Eq. 4), shape (N,), float64,
+        >= 0, higher = harder.
+    labels : dict[str, Tensor]
+        True labels of each scored data set, shape (N,), int64.
+    predictions : dict[str, Tensor]
+        Argmax prediction at each observed epoch, shape (K, N).
+    epochs : list of int
+        The epochs observed, in order.
+    gradients : dict[str, Tensor] or None
+        With ``keep_gradients=True``: every gradient map, shape ``(K, N, *P)``, float32.
+    """
+
+    vog: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
+    labels: dict[str, torch.Tensor] = field(default_factory=dict)
+    predictions: dict[str, torch.Tensor] = field(default_factory=dict)
+    epochs: list[int] = field(default_factory=list)
+    gradients: dict[str, torch.Tensor] | None = None
+
+
+class VoGRecorder:
+    """Running VoG of named data sets over named windows of epochs.
+
+    Parameters
+    ----------
+    data : mapping name -> Dataset or (X, y)
+        The data sets to score, each in a fixed order (never augmented).
+    windows : mapping name -> epochs
+        Each window holds >= 2 epochs (see :mod:`vog.windows`).
+    target : {"logit", "probability"}, keyword-only
+        The class score differentiated (paper: the logit).
+    batch_size, num_workers : int, keyword-only
+        Scoring batches and DataLoader workers.
+    keep_gradients : bool, keyword-only
+        Also keep every gradient map (small data only), e.g. for the authors'
+        reference computation :func:`vog.reference.authors_vog`.
+    """
+
+    def __init__(
+        self,
+        data: Mapping[str, Dataset | tuple],
+        windows: Mapping[str, Iterable[int]],
+        *,
+        target: str = "logit",
+        batch_size: int = 256,
+        num_workers: int = 0,
+        keep_gradients: bool = False,
+    ) -> None:
+        check_choice("target", target, CHOICES["target"])
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.data = {str(k): as_dataset(v) for k, v in data.items()}
+        for name, ds in self.data.items():
+            if len(ds) == 0:
+                raise ValueError(f"data set {name!r} to score is empty")
+        last = max((max(int(e) for e in eps) for eps in windows.values()), default=0)
+        self.windows = check_windows(windows, last + 1)
+        self.epochs = sorted(set().union(*self.windows.values()))
+        self.target = target
+        self.batch_size = int(batch_size)
+        self.num_workers = int(num_workers)
+        self.keep_gradients = bool(keep_gradients)
+        self._acc: dict[str, dict[str, VoGAccumulator]] = {}
+        self._preds: dict[str, list[torch.Tensor]] = {k: [] for k in self.data}
+        self._grads: dict[str, list[torch.Tensor]] = {k: [] for k in self.data}
+        self._observed: list[int] = []
+        self._pending: dict | None = None  # a loaded state, placed on the first device seen
+
+    def observe(self, model: nn.Module, epoch: int) -> bool:
+        """Score every data set with ``model`` as it is after ``epoch``.
+
+        Does nothing (and returns False) if no window holds ``epoch``; an
+        epoch already observed is refused. The model's mode and flags are
+        restored afterwards.
+        """
+        epoch = int(epoch)
+        if epoch not in self.epochs:
+            return False
+        if epoch in self._observed:
+            raise ValueError(f"epoch {epoch} was already observed")
+        device = next((p.device for p in model.parameters()), torch.device("cpu"))
+        self._place(device)
+        with frozen_eval(model):
+            for name, ds in self.data.items():
+                self._observe_one(model, name, ds, epoch, device)
+        self._observed.append(epoch)
+        return True
+
+    def _observe_one(self, model, name, ds, epoch, device) -> None:
+        n = len(ds)
+        preds = torch.empty(n, dtype=torch.long)
+        kept = []
+        start = 0
+        loader = as_loader(
+            ds,
+            batch_size=self.batch_size,
+            num_workers=self.num_workers,
+            pin_memory=device.type == "cuda",
+        )
+        for x, y in loader:
+            x = x.to(device, non_blocking=True)
+            idx = torch.arange(start, start + len(x))
+            start += len(x)
+            y = integer_labels(y).to(device)
+            logits, _, g = logits_and_gradients(model, x, y, target=self.target)
+            preds[idx] = logits.argmax(1).cpu()
+            pixel_shape = pixel_shape_of(x)
+            for w, eps in self.windows.items():
+                if epoch in eps:
+                    per = self._acc.setdefault(name, {})
+                    if w not in per:
+                        per[w] = VoGAccumulator(n, pixel_shape, device=device)
+                    per[w].update(idx.to(device), g)
+            if self.keep_gradients:
+                kept.append(reduce_channels(g, pixel_shape).float().cpu())
+        self._preds[name].append(preds)
+        if self.keep_gradients:
+            self._grads[name].append(torch.cat(kept))
+
+    def result(self) -> Recording:
+        """The raw VoG of every (data set, window) whose epochs have all been observed."""
+        self._place(torch.device("cpu"))
+        rec = Recording(epochs=list(self._observed), gradients={} if self.keep_gradients else None)
+        for name, ds in self.data.items():
+            rec.labels[name] = dataset_labels(ds)
+            done = {w for w, eps in self.windows.items() if set(eps) <= set(self._observed)}
+            rec.vog[name] = {
+                w: a.compute().cpu() for w, a in self._acc.get(name, {}).items() if w in done
+            }
+            preds = self._preds[name]
+            rec.predictions[name] = torch.stack(preds) if preds else torch.empty(0, len(ds))
+            if self.keep_gradients:
+                grads = self._grads[name]
+                rec.gradients[name] = torch.stack(grads) if grads else torch.empty(0)
+        return rec
+
+    def state_dict(self) -> dict:
+        """Everything needed to continue (plain tensors, lists and dicts)."""
+        if self._pending is not None:
+            return self._pending
+        return {
+            "observed": list(self._observed),
+            "predictions": {k: list(v) for k, v in self._preds.items()},
+            "gradients": {k: list(v) for k, v in self._grads.items()},
+            "accumulators": {
+                n: {w: a.state_dict() for w, a in d.items()} for n, d in self._acc.items()
+            },
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue from :meth:`state_dict`; accumulators move to the device of the next model."""
+        unknown = set(state["accumulators"]) - set(self.data)
+        if unknown:
+            raise ValueError(f"saved state scores data sets {sorted(unknown)} not given here")
+        self._pending = state
+        self._acc = {}
+        self._observed = [int(e) for e in state["observed"]]
+        self._preds = {k: list(state["predictions"].get(k, [])) for k in self.data}
+        self._grads = {k: list(state["gradients"].get(k, [])) for k in self.data}
+
+    def _place(self, device: torch.device) -> None:
+        """Build the accumulators of a loaded state on ``device``."""
+        if self._pending is None:
+            return
+        for name, per_window in self._pending["accumulators"].items():
+            self._acc[name] = {}
+            for w, st in per_window.items():
+                acc = VoGAccumulator(
+                    len(self.data[name]), tuple(st["mean"].shape[1:]), device=device
+                )
+                acc.load_state_dict(st)
+                self._acc[name][w] = acc
+        self._pending = None

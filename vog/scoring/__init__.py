@@ -1,0 +1,38 @@
+"""Scoring a data set from saved checkpoints.
+
+- :func:`compute_vog` (``.compute``): the entry point, a dispatcher over
+  the two loops below; options in one :class:`vog.ScoringOptions`.
+- ``.streaming``: checkpoint-major, per-pixel running state, O(N x pixels).
+- ``.sample_major``: all K checkpoints per batch, O(N) memory
+  (:func:`score_loader`, :func:`batch_vog`, :class:`stack_checkpoints`).
+- ``.checkpoints``: checkpoints as private modules (:func:`load_models`),
+  one architecture, duplicates warned about, the order they are scored in.
+- ``.fast_conv``: input gradients of stride-1 convolutions as forward
+  convolutions (:func:`conv_as_forward`).
+- ``.sharded``: resumable shards under ``torchrun`` (:func:`score_to_shards`,
+  :func:`merge_shards`).
+- ``.result``: :class:`VoGResult` and its files (:func:`write_scores`,
+  :func:`read_scores`).
+"""
+
+from .checkpoints import load_models
+from .compute import compute_vog
+from .fast_conv import conv_as_forward, conv_eligible
+from .result import VoGResult, read_scores, write_scores
+from .sample_major import batch_vog, score_loader, stack_checkpoints
+from .sharded import merge_shards, score_to_shards
+
+__all__ = [
+    "VoGResult",
+    "batch_vog",
+    "compute_vog",
+    "conv_as_forward",
+    "conv_eligible",
+    "load_models",
+    "merge_shards",
+    "read_scores",
+    "score_loader",
+    "score_to_shards",
+    "stack_checkpoints",
+    "write_scores",
+]
