@@ -26,7 +26,7 @@ install: env
 
 # The data sets the default profile reads (checked by SHA-256; present ones are kept).
 data: install
-	$(PY) scripts/get_data.py --root data
+	$(PY) -m vog.datasets.fetch --root data
 
 notebooks: install data
 	$(PY) scripts/run_notebooks.py --profile $(PROFILE) --out book/executed

@@ -49,12 +49,25 @@ VARIANTS = {
 }
 
 
-def run_benchmark(models: list[str], *, device: str = "cpu", quick: bool = True) -> dict:
-    """Run ``bench_scoring.py`` in a fresh process and return its JSON result."""
+def run_benchmark(
+    models: list[str],
+    *,
+    device: str = "cpu",
+    quick: bool = True,
+    repeat: int = 3,
+    methods: list[str] | None = None,
+) -> dict:
+    """Run ``bench_scoring.py`` in a fresh process and return its JSON result.
+
+    ``repeat``: each time is the best of this many runs; ``methods``: a subset
+    of the script's methods (default: all).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "bench.json"
         cmd = [sys.executable, str(HERE / "bench_scoring.py"), "--device", device]
-        cmd += ["--json", str(out), "--models", *models] + (["--quick"] if quick else [])
+        cmd += ["--json", str(out), "--models", *models, "--repeat", str(int(repeat))]
+        cmd += ["--quick"] if quick else []
+        cmd += ["--methods", *methods] if methods else []
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"benchmark failed:\n{proc.stderr[-3000:]}")

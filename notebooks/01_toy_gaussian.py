@@ -56,6 +56,9 @@ torch.manual_seed(seed)
 glue("toy_profile", profile, display=False)
 plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False})
 
+# %% tags=["remove-input"]
+vog.experiments.companion.launch_links("01_toy_gaussian")
+
 # %% [markdown]
 # ## Data
 #
@@ -221,16 +224,24 @@ pd.DataFrame(variants).drop_duplicates("activation").set_index("activation").rou
 #
 # ## The authors' toy script, reproduced
 #
-# `toy_script.py` in the authors' repository differs from the paper in five
-# ways: (1) three blobs (class 1 = two of them) with `cluster_std=2`,
-# (2) a linear model (no activation), (3) the gradient of the softmax
-# probability instead of the logit, (4) the input's `.grad` is never zeroed,
-# so gradients accumulate over epochs, and (5) the stage mean sums the
-# gradients of all epochs but divides by the stage length. The table scores
-# the authors' data with their model under both computations.
+# `toy_script.py` in the authors' repository (chirag126/VOG) differs from the
+# paper in six ways: (1) three blobs (class 1 = two of them) with
+# `cluster_std=2`, (2) a linear model (no activation), trained full-batch at
+# learning rate 0.001, (3) the gradient of the softmax probability instead of
+# the logit, (4) the inputs' `.grad` is never zeroed, so gradients accumulate
+# over epochs, (5) the training inputs are that same tensor, so from epoch 1
+# on the training loss's input gradients accumulate into it as well, and
+# (6) the stage mean sums the gradients of all epochs but divides by the stage
+# length. The first table scores the authors' data with their model under the
+# paper's computation and under the two variance differences (4) and (6),
+# from stored fresh gradients ({func}`vog.reference.authors_vog`); the second
+# replays the whole script, every difference included
+# ({func}`vog.reference.authors_toy_script`).
 
 # %%
-(xa, ya), _ = vog.experiments.toy_blobs(n_samples, n_centers=3, cluster_std=2.0, seed=seed)
+(xa, ya), (xa_test, ya_test) = vog.experiments.toy_blobs(
+    n_samples, n_centers=3, cluster_std=2.0, seed=seed
+)
 rows = []
 for tgt in ("logit", "probability"):
     torch.manual_seed(seed)
@@ -256,11 +267,28 @@ for tgt in ("logit", "probability"):
                 "target": tgt,
                 "stage": w,
                 "paper Eq. 1-4": vog.analysis.spearman(paper, d)[0],
-                "authors' computation": vog.analysis.spearman(authors, d)[0],
+                "authors' variance (4, 6)": vog.analysis.spearman(authors, d)[0],
             }
         )
 authors_table = pd.DataFrame(rows).set_index(["target", "stage"])
 authors_table.round(3).fillna(undefined)
+
+# %%
+replay = vog.reference.authors_toy_script(xa, ya, xa_test, ya_test, hidden=hidden, epochs=epochs)
+closeness = -vog.experiments.boundary_distance(replay.model, xa, resolution=boundary_resolution)
+replay_table = pd.DataFrame(
+    {
+        "Spearman with closeness, train": {
+            stage: vog.analysis.spearman(z, closeness)[0]
+            for stage, z in replay.vog["train normalized"].items()
+        }
+    }
+)
+replay_table.round(3).fillna(undefined)
+
+# %% [markdown]
+# The replay trains the authors' linear model with their learning rate, so its
+# boundary (and the distance to it) is the one their script learns.
 
 # %% [markdown]
 # ## Summary
@@ -277,3 +305,13 @@ authors_table.round(3).fillna(undefined)
 #   much weaker, and with a linear model and the logit target VoG carries no
 #   within-class information. The authors' script sidesteps this with the
 #   probability target.
+#
+# ## Try it yourself
+#
+# 1. Make the clusters overlap more (`-p cluster_std 3.0`): more points near
+#    the boundary, a lower accuracy. Does the correlation between VoG and
+#    closeness survive?
+# 2. Train the ReLU network (`-p activation relu`) and look at Fig. 1a: points
+#    in one linear region share a colour.
+# 3. Shorten training (`-p epochs 6`): the stages get two epochs each; which
+#    stage's VoG still follows the boundary?

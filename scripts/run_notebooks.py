@@ -5,7 +5,9 @@
 Each ``notebooks/NAME.py`` is read with jupytext, executed by papermill with
 the parameters of section ``NAME`` of ``profiles/PROFILE.yaml`` (plus
 ``profile=PROFILE``) and written atomically to ``OUT/NAME.ipynb``. The run
-fails if any cell raised, listing the notebooks and the error.
+fails if any cell raised, listing the notebooks and the error. One line is
+printed per chapter, and a table of the chapters' times at the end. Kernels
+talk to papermill over local IPC sockets (no network port, no warning).
 """
 
 from __future__ import annotations
@@ -22,12 +24,31 @@ import jupytext
 import nbformat
 import papermill
 import yaml
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import default
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class IPCKernelManager(AsyncKernelManager):
+    """A kernel manager that connects over IPC sockets in a private temporary folder."""
+
+    @default("transport")
+    def _default_transport(self) -> str:
+        return "ipc"
+
+    @default("ip")
+    def _default_ip(self) -> str:
+        return os.path.join(tempfile.mkdtemp(prefix="vog-kernel-"), "ipc")
+
+
 def load_profile(profile: str, root: Path = ROOT) -> dict:
-    path = root / "profiles" / f"{profile}.yaml"
+    """The sections of ``profiles/<profile>.yaml``, or of the YAML file ``profile`` names."""
+    path = (
+        Path(profile)
+        if profile.endswith((".yaml", ".yml"))
+        else root / "profiles" / f"{profile}.yaml"
+    )
     if not path.is_file():
         valid = sorted(p.stem for p in (root / "profiles").glob("*.yaml"))
         raise SystemExit(f"unknown profile {profile!r}; choose one of {valid}")
@@ -93,6 +114,7 @@ def run_notebook(source: Path, out_dir: Path, profile: str, params: dict, cwd: P
                 kernel_name="python3",
                 cwd=str(cwd),
                 progress_bar=False,
+                kernel_manager_class=IPCKernelManager,
             )
         finally:
             executed = nbformat.read(tmp, as_version=4) if Path(tmp).stat().st_size else None
@@ -129,13 +151,24 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(profile) - {s.stem for s in args.notebooks.glob("[0-9]*.py")}
     if unknown:
         raise SystemExit(f"profile {args.profile!r} names unknown notebooks: {sorted(unknown)}")
+    times = {}
     for src in sources:
         t0 = time.perf_counter()
         run_notebook(src, args.out, args.profile, profile.get(src.stem) or {})
-        print(
-            f"{src.stem}: ok ({time.perf_counter() - t0:.0f} s, profile {args.profile})", flush=True
-        )
+        times[src.stem] = time.perf_counter() - t0
+        print(f"{src.stem}: ok ({times[src.stem]:.0f} s, profile {args.profile})", flush=True)
+    print(time_table(times, args.profile), flush=True)
     return 0
+
+
+def time_table(times: dict[str, float], profile: str) -> str:
+    """The chapters' times as a small text table, longest first, with the total."""
+    width = max([len(k) for k in times] + [len("total")])
+    lines = [f"chapter times (profile {profile}):"]
+    for name, seconds in sorted(times.items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {name:<{width}}  {seconds:7.0f} s")
+    lines.append(f"  {'total':<{width}}  {sum(times.values()):7.0f} s")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -143,6 +143,17 @@ class VoGAccumulator:
         """Raw VoG (paper Eq. 4), shape (N,), float64, >= 0; higher = harder."""
         return self.pixel_std().reshape(self.n_samples, -1).mean(dim=1).double()
 
+    def magnitude(self) -> torch.Tensor:
+        """Gradient size: the root mean square of each pixel's gradient over the checkpoints,
+        ``sqrt(mu_p^2 + VoG_p^2)``, averaged over pixels; shape (N,), float64, >= 0.
+
+        Not part of the paper's score: VoG (Eq. 4) is at most this, and
+        ``compute() / magnitude()`` in [0, 1] is VoG relative to how strongly the
+        logit responds to the input at all.
+        """
+        rms = (self.mean.square() + self.pixel_std().square()).sqrt()
+        return rms.reshape(self.n_samples, -1).mean(dim=1).double()
+
     def _check_complete(self) -> None:
         lo, hi = int(self.count.min()), int(self.count.max())
         if lo != hi:

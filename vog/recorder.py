@@ -46,6 +46,8 @@ class Recording:
     vog : dict[str, dict[str, Tensor]]
         ``vog[data_name][window]``: raw VoG (paper Eq. 4), shape (N,), float64,
         >= 0, higher = harder.
+    magnitude : dict[str, dict[str, Tensor]]
+        The same windows' gradient size (:meth:`vog.VoGAccumulator.magnitude`), (N,).
     labels : dict[str, Tensor]
         True labels of each scored data set, shape (N,), int64.
     predictions : dict[str, Tensor]
@@ -57,6 +59,7 @@ class Recording:
     """
 
     vog: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
+    magnitude: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
     labels: dict[str, torch.Tensor] = field(default_factory=dict)
     predictions: dict[str, torch.Tensor] = field(default_factory=dict)
     epochs: list[int] = field(default_factory=list)
@@ -110,6 +113,7 @@ class VoGRecorder:
         self._grads: dict[str, list[torch.Tensor]] = {k: [] for k in self.data}
         self._observed: list[int] = []
         self._pending: dict | None = None  # a loaded state, placed on the first device seen
+        self.working_bytes = 0  # the largest batch of gradients held at once
 
     def observe(self, model: nn.Module, epoch: int) -> bool:
         """Score every data set with ``model`` as it is after ``epoch``.
@@ -148,6 +152,7 @@ class VoGRecorder:
             start += len(x)
             y = integer_labels(y).to(device)
             logits, _, g = logits_and_gradients(model, x, y, target=self.target)
+            self.working_bytes = max(self.working_bytes, g.element_size() * g.numel())
             preds[idx] = logits.argmax(1).cpu()
             pixel_shape = pixel_shape_of(x)
             for w, eps in self.windows.items():
@@ -169,15 +174,24 @@ class VoGRecorder:
         for name, ds in self.data.items():
             rec.labels[name] = dataset_labels(ds)
             done = {w for w, eps in self.windows.items() if set(eps) <= set(self._observed)}
-            rec.vog[name] = {
-                w: a.compute().cpu() for w, a in self._acc.get(name, {}).items() if w in done
-            }
+            finished = {w: a for w, a in self._acc.get(name, {}).items() if w in done}
+            rec.vog[name] = {w: a.compute().cpu() for w, a in finished.items()}
+            rec.magnitude[name] = {w: a.magnitude().cpu() for w, a in finished.items()}
             preds = self._preds[name]
             rec.predictions[name] = torch.stack(preds) if preds else torch.empty(0, len(ds))
             if self.keep_gradients:
                 grads = self._grads[name]
                 rec.gradients[name] = torch.stack(grads) if grads else torch.empty(0)
         return rec
+
+    def memory(self) -> int:
+        """Bytes of running per-pixel state (two float maps per example and window)."""
+        return sum(
+            t.element_size() * t.numel()
+            for per in self._acc.values()
+            for acc in per.values()
+            for t in (acc.mean, acc.m2)
+        )
 
     def state_dict(self) -> dict:
         """Everything needed to continue (plain tensors, lists and dicts)."""

@@ -1,25 +1,37 @@
 """The authors' reference computation of VoG, kept to document how it differs.
 
 The public script of the paper's toy experiment (``toy_script.py`` in the
-authors' repository) differs from paper Eq. 1-4 in two ways that change the
-numbers; both are reproduced here from stored gradients so the book can show
-their effect. Nothing else in the package uses them.
+authors' repository, chirag126/VOG) differs from paper Eq. 1-4 in ways that
+change the numbers. :func:`authors_vog` reproduces the two differences of the
+variance computation from stored gradients; :func:`authors_toy_script`
+replays the whole script (model, training and gradients) so every difference
+is in. Nothing else in the package uses them.
 
 1. **Accumulated gradients.** The input tensor's ``.grad`` is never zeroed, so
    the "gradient" at epoch t is the sum of the gradients of epochs 0..t.
-2. **Stage-window mean.** The mean of Eq. 2 sums the gradients of *all*
+2. **The training loss leaks in.** The training inputs are the tensor whose
+   ``.grad`` is read; it requires grad from the end of epoch 0 on, so from
+   epoch 1 the training loss's backward pass adds its input gradients too
+   (the test split has no such leak).
+3. **Stage-window mean.** The mean of Eq. 2 sums the gradients of *all*
    epochs but divides by the number of epochs in the window.
+4. **Target and model.** The softmax probability of the true class is
+   differentiated (not the logit), of a linear model (two linear layers
+   without activation), trained full-batch with SGD at learning rate 0.001.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
+from torch import nn
 
 from ._checks import check_finite
+from .normalize import class_normalize
 
-__all__ = ["authors_vog"]
+__all__ = ["AuthorsToyRun", "authors_vog", "authors_toy_script"]
 
 
 def authors_vog(
@@ -63,3 +75,95 @@ def authors_vog(
     mean = g.sum(dim=0) / len(window) if window_mean else sel.mean(dim=0)
     std = ((sel - mean) ** 2).sum(dim=0).div(len(window)).sqrt()
     return std.reshape(grads.shape[1], -1).mean(dim=1)
+
+
+@dataclass
+class AuthorsToyRun:
+    """What :func:`authors_toy_script` returns.
+
+    Attributes
+    ----------
+    vog : dict
+        ``vog[split][stage]`` raw scores (N,), float64, for split ``"train"``
+        and ``"test"`` and stage ``"early"``, ``"middle"``, ``"late"``,
+        ``"complete"``; ``vog[split + " normalized"][stage]`` the same z-scored
+        within the true class (the script's default ``--vog_cal normalize``).
+    model : nn.Module
+        The trained linear model.
+    """
+
+    vog: dict[str, dict[str, torch.Tensor]]
+    model: nn.Module
+
+
+def authors_toy_script(
+    x_train: torch.Tensor,
+    y_train: torch.Tensor,
+    x_test: torch.Tensor,
+    y_test: torch.Tensor,
+    *,
+    hidden: int = 10,
+    epochs: int = 15,
+    lr: float = 0.001,
+) -> AuthorsToyRun:
+    """Replay the authors' ``toy_script.py`` on the given data: VoG of both splits per stage.
+
+    The model is ``Linear(2, hidden)`` then ``Linear(hidden, 2)`` without
+    activation, weights drawn from N(0, 1) after ``torch.manual_seed(0)`` (before
+    each layer), biases 0; full-batch SGD on the cross-entropy for ``epochs``
+    epochs. After each epoch the softmax probability of the true class is
+    back-propagated to the inputs, whose ``.grad`` is never zeroed (and, for
+    the training inputs, also collects the training loss's input gradient from
+    epoch 1 on); the stored values give VoG per stage: early ``[0, E/3)``,
+    middle, late and complete, with the script's mean (all epochs summed,
+    divided by the stage length), the population std per feature and the
+    mean over the features.
+
+    Returns
+    -------
+    AuthorsToyRun
+    """
+    torch.manual_seed(0)
+    first = nn.Linear(x_train.shape[1], hidden)
+    torch.manual_seed(0)
+    second = nn.Linear(hidden, 2)
+    for layer in (first, second):
+        with torch.no_grad():
+            layer.weight.normal_(0, 1)
+            layer.bias.zero_()
+    model = nn.Sequential(first, second)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    xs = {"train": x_train.detach().clone().float(), "test": x_test.detach().clone().float()}
+    ys = {"train": torch.as_tensor(y_train).long(), "test": torch.as_tensor(y_test).long()}
+    stored: dict[str, list[torch.Tensor]] = {"train": [], "test": []}
+    for _ in range(int(epochs)):
+        model.train()
+        optimizer.zero_grad()  # the parameters only: the inputs' .grad keeps accumulating
+        loss = nn.functional.cross_entropy(model(xs["train"]), ys["train"])
+        loss.backward()  # from epoch 1 on this also adds into xs["train"].grad
+        optimizer.step()
+        model.eval()
+        for split in ("train", "test"):
+            x = xs[split].requires_grad_(True)
+            probs = model(x).softmax(dim=1)
+            probs[torch.arange(len(x)), ys[split]].backward(torch.ones(len(x)))
+            stored[split].append(x.grad.detach().clone())
+    third = int(epochs) // 3
+    stages = {
+        "early": range(0, third),
+        "middle": range(third, 2 * third),
+        "late": range(2 * third, int(epochs)),
+        "complete": range(int(epochs)),
+    }
+    out: dict[str, dict[str, torch.Tensor]] = {}
+    for split, grads in stored.items():
+        g = torch.stack(grads).double()  # (epochs, N, features), already accumulated
+        total = g.sum(dim=0)
+        raw = {}
+        for stage, window in stages.items():
+            sel = g[list(window)]
+            mean = total / len(window)
+            raw[stage] = ((sel - mean) ** 2).sum(dim=0).div(len(window)).sqrt().mean(dim=1)
+        out[split] = raw
+        out[f"{split} normalized"] = {k: class_normalize(v, ys[split]) for k, v in raw.items()}
+    return AuthorsToyRun(vog=out, model=model.eval())

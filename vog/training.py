@@ -7,12 +7,13 @@ unless asked). Windows are sets of epochs (:mod:`vog.windows`).
 
 Runs are resumable: with ``checkpoint_dir`` the full training state (model,
 optimizer, scheduler, random generators, recorder, history) is written
-atomically after every epoch and ``resume=True`` continues from it with
-bit-identical results.
+atomically after every epoch (or every ``state_every`` seconds) and
+``resume=True`` continues from it with bit-identical results.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,8 @@ class TrainResult:
         ``eval_data``, ``eval_acc`` (accuracies in [0, 1]).
     vog : dict[str, dict[str, Tensor]]
         ``vog[data_name][window]``: raw VoG, shape (N,), float64, higher = harder.
+    magnitude : dict[str, dict[str, Tensor]]
+        The same windows' gradient size (:meth:`vog.VoGAccumulator.magnitude`), (N,).
     labels : dict[str, Tensor]
         True labels of each scored data set, shape (N,).
     predictions : dict[str, Tensor]
@@ -53,14 +56,24 @@ class TrainResult:
         The epochs (0-based, after training that epoch) at which gradients were taken.
     gradients : dict[str, Tensor] or None
         With ``record_gradients=True``: shape ``(K, N, *P)``, float32.
+    state_bytes : int
+        Bytes of the VoG recorder's running per-pixel state at the end.
+    working_bytes : int
+        Bytes of the largest batch of gradients the recorder held at once.
+    vog_seconds : float
+        Time the VoG recorder took, over the epochs trained in this call.
     """
 
     history: list[dict] = field(default_factory=list)
     vog: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
+    magnitude: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
     labels: dict[str, torch.Tensor] = field(default_factory=dict)
     predictions: dict[str, torch.Tensor] = field(default_factory=dict)
     vog_epochs: list[int] = field(default_factory=list)
     gradients: dict[str, torch.Tensor] | None = None
+    state_bytes: int = 0
+    working_bytes: int = 0
+    vog_seconds: float = 0.0
 
 
 @torch.no_grad()
@@ -108,6 +121,8 @@ def train_with_vog(
     checkpoint_dir: str | Path | None = None,
     save_models: bool = False,
     resume: bool = False,
+    state_every: float = 0.0,
+    observers: Sequence = (),
     record_gradients: bool = False,
     progress: bool = False,
     num_workers: int = 0,
@@ -151,6 +166,17 @@ def train_with_vog(
         ``epoch_XXXX.pt`` model checkpoints at the VoG epochs are written.
     resume : bool
         Continue from ``checkpoint_dir/train_state.pt`` if it exists.
+    state_every : float
+        Least seconds between two writes of the resumable state (0: after
+        every epoch). The state holds the running per-pixel statistics (16
+        bytes per pixel, example and window: gigabytes for 60,000 images), so
+        long runs write it every few minutes and an interruption loses at most
+        that much work.
+    observers : sequence, keyword-only
+        More objects that watch training like the VoG recorder: each has
+        ``observe(model, epoch)``, ``state_dict()`` and ``load_state_dict()``
+        (e.g. :class:`vog.analysis.difficulty.TrainingDynamics`); they are
+        observed after the VoG recorder, every epoch, and resumed with it.
     record_gradients : bool
         Also keep all gradient maps (small data only), e.g. for the authors'
         reference computation :func:`vog.reference.authors_vog`.
@@ -193,10 +219,14 @@ def train_with_vog(
     scheduler = torch.optim.lr_scheduler.MultiStepLR(
         optimizer, milestones=list(lr_milestones), gamma=lr_gamma
     )
-    state = _Resumable(checkpoint_dir, model, optimizer, scheduler, gen, recorder)
+    observers = list(observers)
+    state = _Resumable(
+        checkpoint_dir, model, optimizer, scheduler, gen, [recorder, *observers], state_every
+    )
     history = state.load(device) if resume else []
 
     epoch_iter = range(len(history), epochs)
+    vog_seconds = 0.0
     if progress:
         from tqdm.auto import tqdm
 
@@ -206,18 +236,27 @@ def train_with_vog(
         if eval_data is not None:
             record["eval_acc"] = evaluate(model, eval_data, device=device, num_workers=num_workers)
         history.append(record)
-        if recorder.observe(model, epoch) and save_models and checkpoint_dir is not None:
+        t0 = time.perf_counter()
+        scored = recorder.observe(model, epoch)
+        vog_seconds += time.perf_counter() - t0
+        if scored and save_models and checkpoint_dir is not None:
             save_checkpoint(model, Path(checkpoint_dir) / f"epoch_{epoch:04d}.pt", epoch=epoch)
+        for obs in observers:
+            obs.observe(model, epoch)
         state.save(history, device)
 
     rec = recorder.result()
     return TrainResult(
         history=history,
         vog=rec.vog,
+        magnitude=rec.magnitude,
         labels=rec.labels,
         predictions=rec.predictions,
         vog_epochs=recorder.epochs,
         gradients=rec.gradients,
+        state_bytes=recorder.memory(),
+        working_bytes=recorder.working_bytes,
+        vog_seconds=vog_seconds,
     )
 
 
@@ -257,13 +296,15 @@ def _train_epoch(model, loader, optimizer, scheduler, lr_step, augment, device, 
 class _Resumable:
     """The training state written after every epoch and read back on resume."""
 
-    def __init__(self, folder, model, optimizer, scheduler, generator, recorder) -> None:
+    def __init__(self, folder, model, optimizer, scheduler, generator, observers, every) -> None:
         self.path = Path(folder) / STATE_FILE if folder is not None else None
         self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
-        self.generator, self.recorder = generator, recorder
+        self.generator, self.observers = generator, observers
+        self.every, self.last = float(every), time.monotonic()
 
     def save(self, history: list[dict], device: torch.device) -> None:
-        if self.path is None:
+        """Write the state, unless the last write was less than ``every`` seconds ago."""
+        if self.path is None or time.monotonic() - self.last < self.every:
             return
         state = {
             "history": history,
@@ -272,11 +313,12 @@ class _Resumable:
             "scheduler": self.scheduler.state_dict(),
             "generator": self.generator.get_state(),
             "torch_rng": torch.get_rng_state(),
-            "recorder": self.recorder.state_dict(),
+            "observers": [o.state_dict() for o in self.observers],
         }
         if device.type == "cuda":
             state["cuda_rng"] = torch.cuda.get_rng_state(device)
         atomic_write(self.path, lambda p: torch.save(state, p))
+        self.last = time.monotonic()
 
     def load(self, device: torch.device) -> list[dict]:
         """The history so far (empty if there is no saved state); restores everything else."""
@@ -290,5 +332,12 @@ class _Resumable:
         torch.set_rng_state(state["torch_rng"])
         if device.type == "cuda" and "cuda_rng" in state:
             torch.cuda.set_rng_state(state["cuda_rng"], device)
-        self.recorder.load_state_dict(state["recorder"])
+        saved = state["observers"]
+        if len(saved) != len(self.observers):
+            raise ValueError(
+                f"{self.path} was saved with {len(saved)} observers, this run has "
+                f"{len(self.observers)}; resume with the same ones or start a new folder"
+            )
+        for obs, st in zip(self.observers, saved, strict=True):
+            obs.load_state_dict(st)
         return list(state["history"])

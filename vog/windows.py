@@ -4,13 +4,13 @@ A window is an increasing sequence of >= 2 epochs (0-based, "after training
 that epoch"): a ``range`` where the epochs are evenly spaced, else a list.
 The paper uses two kinds:
 
-* :func:`stage_windows`: consecutive equal stages, the toy's early [0, 5),
+* :func:`vog.stage_windows`: consecutive equal stages, the toy's early [0, 5),
   middle [5, 10), late [10, 15) and all [0, 15) (supplement A);
-* :func:`first_last_windows`: VoG(early-stage) over the first three epochs,
+* :func:`vog.first_last_windows`: VoG(early-stage) over the first three epochs,
   VoG(late-stage) over the last three, and "all" over a checkpoint every
   ``every`` epochs plus the last (CIFAR: every 10 of 350; Sec. 2.2).
 
-:func:`check_windows` validates any mapping of windows against a number of
+:func:`vog.windows.check_windows` validates any mapping of windows against a number of
 epochs; the training loop, the recorder and the experiment runs use it.
 """
 

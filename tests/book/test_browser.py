@@ -1,4 +1,9 @@
-"""The built book in a real browser: headless Chromium driven by Playwright on localhost."""
+"""The built book in a real browser: headless Chromium driven by Playwright on localhost.
+
+The site is served twice: at the root of the server and under a sub-path
+(``/vog/``), as GitHub project pages serve it; a link that reaches above the
+site's folder fails in the second.
+"""
 
 import functools
 import http.server
@@ -25,26 +30,40 @@ def toc_pages() -> list[str]:
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
+    """Serves the site under ``prefix`` only; anything outside it is a 404."""
+
+    prefix = ""
+
     def log_message(self, *args):
         pass
 
+    def translate_path(self, path):
+        if self.prefix:
+            if not (path == self.prefix or path.startswith(self.prefix + "/")):
+                return "/nonexistent-outside-the-site-prefix"
+            path = path[len(self.prefix) :] or "/"
+        return super().translate_path(path)
 
-@pytest.fixture(scope="module")
-def site(smoke_html):
+
+@pytest.fixture(scope="module", params=["", "/vog"], ids=["root", "sub-path"])
+def site(smoke_html, request):
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail("chromium is missing: .ci/run installs it with apt-get")
         pytest.skip("needs Debian's chromium (apt-get install chromium); .ci/run installs it")
+    handler = type("Handler", (_Quiet,), {"prefix": request.param})
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(smoke_html))
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(smoke_html))
     )
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    yield f"http://127.0.0.1:{server.server_address[1]}{request.param}"
     server.shutdown()
 
 
 @pytest.fixture(scope="module")
-def browser(site):
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("needs Debian's chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -99,3 +118,15 @@ def test_search_finds_a_chapter(site, browser):
     )
     assert any("05_memorization" in link for link in links), links
     page.close()
+
+
+def test_the_sub_path_serves_nothing_outside_it(site):
+    """The sub-path server is a real test: the site's root is not reachable there."""
+    import urllib.error
+    import urllib.request
+
+    with urllib.request.urlopen(f"{site}/index.html") as r:
+        assert r.status == 200
+    if site.endswith("/vog"):
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            urllib.request.urlopen(site[: -len("/vog")] + "/index.html")

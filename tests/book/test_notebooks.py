@@ -89,3 +89,37 @@ def test_parameters_of_the_wrong_type_are_refused(tmp_path, notebook_runner, par
 def test_int_is_accepted_for_a_float_parameter(notebook_runner):
     nb = jupytext.read(ROOT / "notebooks" / "01_toy_gaussian.py")
     notebook_runner.check_parameters(nb, {"lr": 1, "profile": "x"}, Path("01_toy_gaussian.py"))
+
+
+def test_time_table_lists_chapters_longest_first_with_the_total(notebook_runner):
+    table = notebook_runner.time_table({"01_toy": 12.4, "08_stability": 300.0, "03": 20.6}, "x")
+    lines = table.splitlines()
+    assert lines[0] == "chapter times (profile x):"
+    assert [line.split()[0] for line in lines[1:]] == ["08_stability", "03", "01_toy", "total"]
+    assert lines[-1].split()[-2] == "333"  # 12.4 + 300 + 20.6
+
+
+def test_a_profile_can_be_a_file_of_its_own(tmp_path, notebook_runner):
+    course = tmp_path / "course.yaml"
+    course.write_text("_anchor: &r {dataset: digits}\n01_toy_gaussian:\n  n_samples: 100\n")
+    assert notebook_runner.load_profile(str(course)) == {"01_toy_gaussian": {"n_samples": 100}}
+    with pytest.raises(SystemExit, match="unknown profile 'nosuch'"):
+        notebook_runner.load_profile("nosuch")
+
+
+@pytest.mark.parametrize("src", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_chapter_ends_with_exercises(src):
+    nb = jupytext.read(src)
+    last = nb.cells[-1]
+    assert last.cell_type == "markdown" and "## Try it yourself" in last.source
+    exercises = last.source.split("## Try it yourself", 1)[1]
+    numbered = [line for line in exercises.splitlines() if line[:3] in ("1. ", "2. ", "3. ")]
+    assert 2 <= len(numbered) <= 3, numbered
+
+
+@pytest.mark.parametrize("src", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_chapter_offers_its_launch_links(src):
+    nb = jupytext.read(src)
+    cells = [c for c in nb.cells if "launch_links" in c.source]
+    assert len(cells) == 1 and f'launch_links("{src.stem}")' in cells[0].source
+    assert "remove-input" in cells[0].metadata.get("tags", [])

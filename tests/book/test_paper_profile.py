@@ -41,6 +41,8 @@ OVERRIDES = {
     "08_stability": {"seeds": [0, 1], "batch_sizes": [16, 32], "bins": 4},
     "09_ood_msp": {"architectures": ["resnet18", "densenet_bc"], "n_eval": 24},
     "10_distribution_shift": {"n_eval": 24, "n_shift": 12},
+    "11_when_claims_hold": {"bins": 4, "n_boot": 10, "n_ood": 12},
+    "12_compare_scores": {"cv_epochs": 6, "bins": 4, "n_boot": 10},
 }
 # 01 reads no data set (its paper section only enlarges the toy); 90 needs CUDA
 CHAPTERS = sorted(
@@ -60,7 +62,7 @@ def shrink(params: dict) -> dict:
     for key, value in params.items():
         if key == "experiment":
             value = small(value)
-        elif key == "experiments":
+        elif key in ("experiments", "runs"):
             value = {name: small(cfg) for name, cfg in value.items()}
         out[key] = value
     return out

@@ -121,3 +121,34 @@ def test_authors_reference_reduces_to_paper_without_quirks():
     torch.testing.assert_close(
         vog.reference.authors_vog(grads, w, window_mean=False), reference(cum[5:10])
     )
+
+
+def test_magnitude_is_the_rms_gradient_over_checkpoints():
+    # one example, two pixels; pixel 0 sees 3 and 5 (mean 4, std 1), pixel 1 sees -2 and 2
+    grads = torch.tensor([[[3.0, -2.0]], [[5.0, 2.0]]])  # (K=2, N=1, P=2)
+    acc = vog.VoGAccumulator(1, (2,))
+    for t in range(2):
+        acc.update(torch.tensor([0]), grads[t])
+    torch.testing.assert_close(acc.compute(), torch.tensor([1.5], dtype=torch.float64))
+    expected = (17**0.5 + 4**0.5) / 2  # sqrt((9 + 25) / 2), sqrt((4 + 4) / 2)
+    torch.testing.assert_close(acc.magnitude(), torch.tensor([expected], dtype=torch.float64))
+    assert bool((acc.compute() <= acc.magnitude()).all())
+
+
+def test_authors_toy_script_replay():
+    (xtr, ytr), (xte, yte) = vog.experiments.toy_blobs(90, n_centers=3, cluster_std=2.0, seed=0)
+    # the same points as both splits: the "test" copy has no training-loss leak
+    run = vog.reference.authors_toy_script(xtr, ytr, xtr, ytr, epochs=6)
+    assert set(run.vog) == {"train", "test", "train normalized", "test normalized"}
+    assert set(run.vog["train"]) == {"early", "middle", "late", "complete"}
+    for stage in ("middle", "complete"):
+        assert not torch.allclose(run.vog["train"][stage], run.vog["test"][stage])  # the leak
+    # a linear model: the probability gradient is p(1 - p) (w_y - w_other), so VoG varies
+    assert run.vog["test"]["complete"].std() > 0
+    # the stage mean sums every epoch: early differs from the window's own std over 2 epochs
+    assert isinstance(run.model, torch.nn.Sequential) and not run.model.training
+    again = vog.reference.authors_toy_script(xtr, ytr, xtr, ytr, epochs=6)
+    assert torch.equal(again.vog["train"]["late"], run.vog["train"]["late"])  # seeded
+    z = run.vog["train normalized"]["complete"]
+    for c in (0, 1):
+        assert abs(float(z[ytr == c].mean())) < 1e-9

@@ -121,3 +121,45 @@ def test_interrupted_imagenet_scoring_resumes_where_it_stopped(tmp_path, fabrica
     assert not (folder / "train_state.pt").exists()
     res = real(exp.checkpoints("early"), exp.dataset("train"), model=exp.model())
     torch.testing.assert_close(res.raw, exp.vog["train"]["early"], rtol=1e-5, atol=0)
+
+
+def test_runs_record_dynamics_costs_and_cached_predicted_label_vog(tmp_path):
+    cfg = vog.experiments.ExperimentConfig(
+        dataset="digits", model="mlp", epochs=6, lr=0.1, label_noise=0.2, record_dynamics=True
+    )
+    exp = vog.experiments.run_experiment(cfg, cache_dir=tmp_path)
+    assert set(exp.dynamics) == {"train", "test"}
+    assert set(exp.dynamics["train"]) == set(vog.analysis.difficulty.TrainingDynamics.SCORES)
+    assert "GraNd" not in exp.dynamics["test"]  # per-example parameter gradients: training set
+    for split in ("train", "test"):
+        for scores in exp.dynamics[split].values():
+            assert scores.shape == exp.labels[split].shape and torch.isfinite(scores).all()
+    assert set(exp.costs) == {"VoG", *vog.analysis.difficulty.TrainingDynamics.SCORES}
+    vog_cost = exp.costs["VoG"]
+    assert (
+        vog_cost["seconds per epoch"] > 0 and vog_cost["peak bytes"] > vog_cost["state bytes"] > 0
+    )
+    # VoG keeps two per-pixel float64 maps per example and window: 16 bytes per pixel
+    n = len(exp.labels["train"]) + len(exp.labels["test"])
+    assert vog_cost["state bytes"] == 16 * 64 * n * len(cfg.windows())
+    assert exp.magnitude["test"]["all"].shape == exp.vog["test"]["all"].shape
+    pred = exp.predicted("test", "all")
+    assert (exp.folder / "predicted_test_all.pt").is_file()
+    again = vog.experiments.run_experiment(cfg, cache_dir=tmp_path).predicted("test", "all")
+    assert torch.equal(again.raw, pred.raw) and pred.magnitude is not None
+    assert torch.equal(pred.scored_labels, exp.predictions["test"])
+
+
+def test_runs_that_do_not_score_the_training_set_still_predict_it(tmp_path):
+    cfg = vog.experiments.ExperimentConfig(
+        dataset="digits", model="mlp", epochs=6, lr=0.1, score_train=False
+    )
+    exp = vog.experiments.run_experiment(cfg, cache_dir=tmp_path)
+    assert set(exp.vog) == {"test"} and exp.predictions["train"].shape == exp.labels["train"].shape
+    full = vog.experiments.run_experiment(
+        vog.experiments.ExperimentConfig(dataset="digits", model="mlp", epochs=6, lr=0.1),
+        cache_dir=tmp_path,
+    )
+    # scoring the training set or not never changes training
+    assert torch.equal(full.predictions["train"], exp.predictions["train"])
+    torch.testing.assert_close(full.vog["test"]["all"], exp.vog["test"]["all"])

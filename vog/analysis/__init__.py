@@ -3,19 +3,32 @@
 - ``.metrics``: error by score bucket, tails, class level, rank
   correlation, quantile shares, the lowest and highest examples;
 - ``.ood``: OoD metrics, MSP and predicted-label VoG scores;
+- ``.claims``: the paper's claims as checks (one definition for the chapters
+  and the diagnosis);
+- ``.difficulty``: other per-example difficulty scores and the recorder that
+  follows them through training; ``.label_issues``: cleanlab's label-quality
+  scores;
+- ``.detectors``: post-hoc OoD detectors of ``pytorch-ood``;
 - ``.baselines``: the OoD detectors of paper Table 1 (a registry);
 - ``.plots``: image grids and error-by-percentile bars (matplotlib axes);
 - ``.report``: a self-contained HTML gallery for auditing.
 """
 
+from . import claims, detectors, difficulty, label_issues
 from .baselines import BASELINES, IMPLEMENTATIONS, fit_baseline
 from .metrics import (
+    bootstrap_percentile_errors,
     class_level,
+    class_percentile,
+    detection_metrics,
     error_by_percentile,
+    error_trend,
+    instance_spread,
     quantile_shares,
     ranked,
     spearman,
     tail_errors,
+    top_overlap,
 )
 from .ood import msp_score, ood_metrics, pooled_vog, predicted_vog, vog_and_msp
 from .plots import image_grid, percentile_error_plot
@@ -24,10 +37,19 @@ from .report import write_report
 __all__ = [
     "BASELINES",
     "IMPLEMENTATIONS",
+    "bootstrap_percentile_errors",
+    "claims",
+    "detectors",
+    "difficulty",
+    "label_issues",
     "class_level",
+    "class_percentile",
+    "detection_metrics",
     "error_by_percentile",
+    "error_trend",
     "fit_baseline",
     "image_grid",
+    "instance_spread",
     "msp_score",
     "ood_metrics",
     "percentile_error_plot",
@@ -37,6 +59,7 @@ __all__ = [
     "ranked",
     "spearman",
     "tail_errors",
+    "top_overlap",
     "vog_and_msp",
     "write_report",
 ]

@@ -1,10 +1,11 @@
 """The OoD detectors of paper Table 1 (Ruff et al.'s MNIST-C benchmark), fitted on images.
 
-:data:`BASELINES` maps each method's name in Table 1 to a small function that
+:data:`vog.analysis.baselines.BASELINES` maps each method's name in Table 1 to a small function that
 fits it on flattened in-distribution images and returns a scorer; every
 scorer follows the convention of :mod:`vog.analysis.ood` (higher = more OoD).
-:data:`IMPLEMENTATIONS` names what implements each here; MVE and AEGAN have no
-maintained implementation, and the page names their stand-ins.
+:data:`vog.analysis.baselines.IMPLEMENTATIONS` names what implements each
+here; MVE and AEGAN have no maintained implementation, and the page names
+their stand-ins.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ BASELINES: dict[str, Callable[..., Scorer]] = {
     "AEGAN": _fit_aegan,
 }
 
-#: What implements each method of :data:`BASELINES` here.
+#: What implements each method of ``BASELINES`` here.
 IMPLEMENTATIONS: dict[str, str] = {
     "KDE": "sklearn KernelDensity (Gaussian kernel) on PCA features",
     "MVE": "sklearn MinCovDet (minimum covariance determinant, stands in for MVE) on PCA features",
@@ -146,12 +147,12 @@ def fit_baseline(
     epochs: int = 20,
     seed: int = 0,
 ) -> Scorer:
-    """Fit one baseline of :data:`BASELINES` on in-distribution images.
+    """Fit one baseline of :data:`vog.analysis.baselines.BASELINES` on in-distribution images.
 
     Parameters
     ----------
     name : str
-        A key of :data:`BASELINES`.
+        A key of :data:`vog.analysis.baselines.BASELINES`.
     x_train : Tensor, shape (N, ...)
         In-distribution training images (flattened internally).
     pca_dims : int, keyword-only

@@ -12,10 +12,16 @@ import torch
 __all__ = [
     "spearman",
     "error_by_percentile",
+    "error_trend",
+    "bootstrap_percentile_errors",
     "tail_errors",
     "class_level",
     "quantile_shares",
     "ranked",
+    "instance_spread",
+    "class_percentile",
+    "detection_metrics",
+    "top_overlap",
 ]
 
 
@@ -69,6 +75,61 @@ def error_by_percentile(scores, correct, *, bins: int = 10) -> tuple[np.ndarray,
     buckets = np.array_split(order, bins)
     error = np.array([1.0 - c[b].mean() for b in buckets])
     return 100.0 * np.arange(1, bins + 1) / bins, error
+
+
+def error_trend(error) -> float:
+    """How error changes across the score buckets, lowest first: Spearman of bucket index vs error.
+
+    In [-1, 1]: +1 when error rises with every bucket (paper Fig. 4: higher
+    VoG, higher error), -1 when it falls (the early stage of Fig. 5, 8, 11),
+    NaN when the error is the same in every bucket.
+    """
+    e = _numpy(error).ravel()
+    return spearman(np.arange(len(e)), e)[0]
+
+
+def bootstrap_percentile_errors(
+    scores, correct, *, bins: int = 10, n_boot: int = 200, level: float = 0.95, seed: int = 0
+) -> dict[str, np.ndarray | float]:
+    """:func:`error_by_percentile` and :func:`error_trend` with bootstrap confidence intervals.
+
+    The examples are resampled with replacement ``n_boot`` times (seeded);
+    each resample is bucketed by its own score percentiles, as the paper's
+    figures bucket a test set. Percentile intervals at ``level``.
+
+    Returns
+    -------
+    dict
+        ``upper`` (bins,), ``error`` (bins,) of the data itself, ``low`` and
+        ``high`` (bins,) the interval of each bucket's error, ``trend`` (float)
+        and its interval ``trend_low``, ``trend_high``.
+    """
+    s, c = _numpy(scores).ravel(), _numpy(correct).ravel().astype(bool)
+    upper, error = error_by_percentile(s, c, bins=bins)
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(s), size=(int(n_boot), len(s)))
+    order = np.take_along_axis(idx, np.argsort(s[idx], axis=1, kind="stable"), axis=1)
+    wrong = ~c[order]  # (n_boot, N), sorted by score within each resample
+    edges = [len(b) for b in np.array_split(np.arange(len(s)), bins)]
+    starts = np.r_[0, np.cumsum(edges)[:-1]]
+    boot = np.add.reduceat(wrong, starts, axis=1) / np.asarray(edges)
+    ranks = np.arange(bins)
+    trends = np.array([spearman(ranks, b)[0] for b in boot])
+    alpha = (1 - level) / 2
+    low, high = np.quantile(boot, [alpha, 1 - alpha], axis=0)
+    finite = trends[np.isfinite(trends)]
+    t_low, t_high = np.quantile(finite, [alpha, 1 - alpha]) if finite.size else (np.nan, np.nan)
+    return {
+        "upper": upper,
+        "error": error,
+        "low": low,
+        "high": high,
+        "trend": error_trend(error),
+        "trend_low": float(t_low),
+        "trend_high": float(t_high),
+    }
 
 
 def tail_errors(scores, correct, *, percent: float = 10.0) -> dict[str, float]:
@@ -141,3 +202,100 @@ def ranked(scores, *, k: int = 25, among=None) -> dict[str, np.ndarray]:
     order = pool[np.argsort(s[pool], kind="stable")]
     k = min(k, len(order))
     return {"lowest": order[:k].copy(), "highest": order[::-1][:k].copy()}
+
+
+def instance_spread(raw: list, labels: list) -> dict[str, float]:
+    """How much each example's VoG varies between runs (paper Sec. 3 (3), Fig. 6).
+
+    Parameters
+    ----------
+    raw : list of arrays (N,)
+        Raw VoG of the same N examples from each of R >= 2 runs.
+    labels : list of arrays (N,)
+        The labels each run normalised within (for the normalised spread).
+
+    Returns
+    -------
+    dict
+        ``mean instance std (raw VoG)`` (population std over runs, averaged over
+        examples), ``mean raw VoG``, ``relative std`` (their ratio),
+        ``mean instance std (normalised VoG)`` and ``mean pairwise Spearman``
+        between the runs' scores (1 = the same ranking).
+    """
+    from ..normalize import class_normalize
+
+    if len(raw) < 2 or len(raw) != len(labels):
+        raise ValueError(
+            f"need >= 2 runs and one label array per run, got {len(raw)}, {len(labels)}"
+        )
+    r = np.stack([_numpy(a).ravel().astype(float) for a in raw])
+    z = np.stack(
+        [
+            class_normalize(torch.tensor(row), torch.as_tensor(np.array(_numpy(y)))).numpy()
+            for row, y in zip(r, labels, strict=True)
+        ]
+    )
+    pairs = [spearman(r[i], r[j])[0] for i in range(len(r)) for j in range(i + 1, len(r))]
+    std = r.std(axis=0).mean()
+    return {
+        "mean instance std (raw VoG)": float(std),
+        "mean raw VoG": float(r.mean()),
+        "relative std": float(std / r.mean()),
+        "mean instance std (normalised VoG)": float(z.std(axis=0).mean()),
+        "mean pairwise Spearman": float(np.mean(pairs)),
+    }
+
+
+def class_percentile(scores, labels) -> np.ndarray:
+    """Each example's percentile rank of ``scores`` within its class, (N,), in [0, 100].
+
+    0 is the smallest score of the class and 100 the largest (ties by example
+    order); a class of one example is at 0.
+    """
+    s, y = _numpy(scores).ravel(), _numpy(labels).ravel()
+    if s.shape != y.shape:
+        raise ValueError(f"scores and labels differ in length: {s.shape[0]} vs {y.shape[0]}")
+    out = np.zeros(len(s))
+    for c in np.unique(y):
+        members = np.flatnonzero(y == c)
+        ranks = np.argsort(np.argsort(s[members], kind="stable"), kind="stable")
+        out[members] = 100.0 * ranks / max(len(members) - 1, 1)
+    return out
+
+
+def detection_metrics(scores, positives, *, budgets=(0.05, 0.10)) -> dict[str, float]:
+    """How well a score flags the ``positives`` (e.g. shuffled labels), higher score first.
+
+    Returns AUROC and average precision (scikit-learn), and for each budget
+    ``b`` the precision among the top ``b`` fraction of examples by score
+    (``"precision@5%"``: the share of positives an auditor finds by looking at
+    the 5% highest-scored examples; ties broken by example order). Chance:
+    AUROC 0.5, average precision and precision@b the positives' share.
+    """
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    s, pos = _numpy(scores).ravel().astype(float), _numpy(positives).ravel().astype(bool)
+    if s.shape != pos.shape:
+        raise ValueError(f"scores and positives differ in length: {s.shape[0]} vs {pos.shape[0]}")
+    if pos.all() or not pos.any():
+        raise ValueError("positives must hold both True and False")
+    out = {"AUROC": float(roc_auc_score(pos, s)), "AP": float(average_precision_score(pos, s))}
+    order = np.argsort(-s, kind="stable")
+    for b in budgets:
+        k = max(1, int(round(b * len(s))))
+        out[f"precision@{100 * b:g}%"] = float(pos[order[:k]].mean())
+    return out
+
+
+def top_overlap(a, b, *, fraction: float = 0.01) -> float:
+    """Share of the top ``fraction`` of examples by ``a`` that are also in the top of ``b``.
+
+    In [0, 1]; ``fraction`` of it is expected by chance. Ties by example order.
+    """
+    a, b = _numpy(a).ravel(), _numpy(b).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"inputs differ in length: {a.shape[0]} vs {b.shape[0]}")
+    k = max(1, int(round(fraction * len(a))))
+    top_a = set(np.argsort(-a, kind="stable")[:k].tolist())
+    top_b = set(np.argsort(-b, kind="stable")[:k].tolist())
+    return len(top_a & top_b) / k

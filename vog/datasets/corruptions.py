@@ -173,7 +173,7 @@ def corrupt(images: torch.Tensor, name: str, *, seed: int = 0) -> torch.Tensor:
     ----------
     images : Tensor, shape (N, 28, 28) or (N, 1, 28, 28), float in [0, 1]
     name : str
-        One of :data:`vog.corruptions.CORRUPTIONS` (the 15 of MNIST-C).
+        One of :data:`vog.datasets.CORRUPTIONS` (the 15 of MNIST-C).
     seed : int, keyword-only
         Seed of the random draws (noise, angles, positions).
 

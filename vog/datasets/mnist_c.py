@@ -69,7 +69,7 @@ def mnist_c_sets(
     With ``root``, the first N test images of each corruption of the Zenodo
     release (:func:`mnist_c`); without, ``clean`` corrupted by
     :func:`vog.datasets.corrupt` (the same digits, so the sets differ from
-    the clean one only by the corruption). Keys in :data:`CORRUPTIONS` order.
+    the clean one only by the corruption). Keys in :data:`vog.datasets.CORRUPTIONS` order.
     """
     if root is not None:
         return {name: mnist_c(root, name)[0][: len(clean)] for name in CORRUPTIONS}

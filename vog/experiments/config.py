@@ -24,6 +24,12 @@ class ExperimentConfig:
     fraction of training labels shuffled among themselves (paper Sec. 4.1: 0.2).
     ``augment``: random crop + flip (CIFAR: 4-pixel padding; ImageNet: random
     resized crop). ``image_size``: ImageNet's crop size (paper: 224).
+    ``record_dynamics``: also follow the other difficulty scores through
+    training (loss, margin and AUM, Data Maps, EL2N, GraNd, forgetting; see
+    :class:`vog.analysis.difficulty.TrainingDynamics`), for both splits.
+    ``score_train``: also compute VoG of the training set during training (the
+    test set always is); off for runs that only analyse the test set, which
+    saves most of the scoring time on a 60,000-image training set.
     ``train_limit`` / ``test_limit``: keep that many examples (the first ones;
     for ImageNet, whose folders are sorted by class, a fixed random subset).
     ``data_source``: where the data set comes from, one of
@@ -50,6 +56,8 @@ class ExperimentConfig:
     vog_every: int = 1
     stage: int = 3
     label_noise: float = 0.0
+    score_train: bool = True
+    record_dynamics: bool = False
     train_limit: int | None = None
     test_limit: int | None = None
     data_source: str | None = None

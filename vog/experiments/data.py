@@ -22,7 +22,7 @@ from torch.utils.data import Dataset
 
 from .._checks import check_choice
 from ..datasets import cifar, digits, fashion_mnist, imagenet, imagenet_transform, mnist
-from ..datasets.idx_sets import FASHION_MNIST_SOURCES, MNIST_SOURCES
+from ..datasets.idx_sets import FASHION_MNIST_CLASSES, FASHION_MNIST_SOURCES, MNIST_SOURCES
 
 __all__ = ["DATASETS", "SOURCES", "RunData", "load_run_data", "crop_flip", "shuffle_labels"]
 
@@ -47,6 +47,8 @@ class RunData:
         One input, for building the model.
     lazy : bool
         Whether the images are read from disk on demand (scored after training).
+    class_names : tuple of str
+        A name for each class index (the index itself where the data set has none).
     """
 
     fit: Dataset | tuple
@@ -56,6 +58,7 @@ class RunData:
     n_classes: int
     example: torch.Tensor
     lazy: bool = False
+    class_names: tuple[str, ...] = ()
 
     def fit_labels(self) -> torch.Tensor:
         """The training labels as trained on (N,)."""
@@ -89,7 +92,7 @@ def _mnist(cfg, root: Path) -> RunData:
 def _fashion_mnist(cfg, root: Path) -> RunData:
     train = fashion_mnist(root, train=True, source=cfg.source())
     test = fashion_mnist(root, train=False, source=cfg.source())
-    return _in_memory(train, test, cfg)
+    return _in_memory(train, test, cfg, names=FASHION_MNIST_CLASSES)
 
 
 def _cifar(name: str) -> Callable:
@@ -97,7 +100,7 @@ def _cifar(name: str) -> Callable:
         download = cfg.source() == "torchvision"
         train = cifar(root, name=name, train=True, download=download)
         test = cifar(root, name=name, train=False, download=download)
-        return _in_memory(train, test, cfg)
+        return _in_memory(train, test, cfg, names=CIFAR10_CLASSES if name == "cifar10" else ())
 
     load.__name__ = f"_{name}"
     return load
@@ -124,9 +127,23 @@ def _imagenet(cfg, root: Path) -> RunData:
         n_classes=len(train_base.classes),
         example=train_base[0][0].unsqueeze(0),
         lazy=True,
+        class_names=tuple(train_base.classes),
     )
 
 
+#: CIFAR-10's class names, in label order.
+CIFAR10_CLASSES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
 #: ``ExperimentConfig.dataset`` name -> loader ``(config, data root) -> RunData``.
 DATASETS: dict[str, Callable] = {
     "digits": _digits,
@@ -154,7 +171,7 @@ def load_run_data(cfg, root: str | Path = "data") -> RunData:
     return DATASETS[cfg.dataset](cfg, Path(root))
 
 
-def _in_memory(train, test, cfg) -> RunData:
+def _in_memory(train, test, cfg, names: tuple[str, ...] = ()) -> RunData:
     """Tensors cut to the configured limits (the first examples), with shuffled labels."""
     (xtr, ytr), (xte, yte) = train, test
     xtr, ytr = xtr[: cfg.train_limit], ytr[: cfg.train_limit]
@@ -165,8 +182,9 @@ def _in_memory(train, test, cfg) -> RunData:
         scored={"train": (xtr, train_y), "test": (xte, yte)},
         clean={"train": ytr, "test": yte},
         noisy=noisy,
-        n_classes=int(torch.cat([ytr, yte]).max()) + 1,
+        n_classes=(n := int(torch.cat([ytr, yte]).max()) + 1),
         example=xtr[:1],
+        class_names=tuple(names) or tuple(str(c) for c in range(n)),
     )
 
 

@@ -310,7 +310,9 @@ ARCHITECTURES = {
 
 
 def make_model(name: str, example: torch.Tensor, n_classes: int, *, width: int = 64) -> nn.Module:
-    """The architecture ``name`` (a key of :data:`ARCHITECTURES`) for inputs like ``example``.
+    """The architecture ``name`` for inputs like ``example``.
+
+    ``name`` is a key of :data:`vog.experiments.ARCHITECTURES`.
 
     ``example``: a batch of inputs, shape (N, C, H, W) (the MLP takes any shape);
     ``width``: ResNet-18's base channel count (paper: 64).

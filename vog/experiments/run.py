@@ -20,9 +20,11 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from .._checks import check_choice
+from ..analysis.difficulty import TrainingDynamics
 from ..atomic import atomic_write
-from ..data import as_dataset
-from ..scoring import compute_vog
+from ..data import as_dataset, as_loader
+from ..gradients import frozen_eval
+from ..scoring import VoGResult, compute_vog
 from ..training import evaluate, train_with_vog
 from .config import ExperimentConfig
 from .data import RunData, crop_flip, load_run_data
@@ -31,15 +33,34 @@ from .models import make_model
 __all__ = ["Experiment", "run_experiment"]
 
 RESULT_FILE = "result.pt"
+#: Seconds between two writes of a run's resumable training state (it can be gigabytes).
+STATE_EVERY = 120.0
 #: What a finished run stores in its ``result.pt`` (with its configuration).
-_STORED = ("history", "vog", "labels", "clean_labels", "predictions", "noisy", "test_acc")
+_STORED = (
+    "history",
+    "vog",
+    "magnitude",
+    "dynamics",
+    "costs",
+    "labels",
+    "clean_labels",
+    "predictions",
+    "noisy",
+    "test_acc",
+)
 
 
 @dataclass
 class Experiment:
     """A finished run: its configuration, history, VoG of both splits, data and checkpoints.
 
-    ``vog[split][window]`` are raw scores (N,), higher = harder; ``labels`` are
+    ``vog[split][window]`` are raw scores (N,), higher = harder, and
+    ``magnitude[split][window]`` the same windows' gradient size
+    (:meth:`vog.VoGAccumulator.magnitude`; not recorded for lazy data sets,
+    which are scored after training); with ``record_dynamics``,
+    ``dynamics[split][score]`` the other difficulty scores (higher = harder) and
+    ``costs[score]`` what each took in this run (seconds per epoch, bytes of
+    running state and at the peak: state plus its largest temporary tensors); ``labels`` are
     the labels trained/scored with (noisy ones included), ``clean_labels`` the
     original ones, ``noisy`` marks shuffled training labels, ``predictions``
     the final model's predictions and ``test_acc`` its test accuracy in [0, 1].
@@ -52,11 +73,19 @@ class Experiment:
     data: RunData = field(repr=False)
     history: list[dict] = field(default_factory=list)
     vog: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
+    magnitude: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
+    dynamics: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
+    costs: dict[str, dict[str, float]] = field(default_factory=dict)
     labels: dict[str, torch.Tensor] = field(default_factory=dict)
     clean_labels: dict[str, torch.Tensor] = field(default_factory=dict)
     predictions: dict[str, torch.Tensor] = field(default_factory=dict)
     noisy: torch.Tensor | None = None
     test_acc: float = float("nan")
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """A name for each class index of the run's data set."""
+        return self.data.class_names
 
     def windows(self) -> dict[str, Sequence[int]]:
         """The run's VoG windows (epochs), as in :meth:`ExperimentConfig.windows`."""
@@ -65,6 +94,31 @@ class Experiment:
     def checkpoints(self, window: str) -> list[Path]:
         """Model checkpoint files of the epochs in ``window`` (for :func:`vog.compute_vog`)."""
         return _window_files(self.config, self.folder, window)
+
+    def predicted(self, split: str, window: str) -> VoGResult:
+        """VoG of ``split`` over ``window`` with the *predicted* label (paper Sec. 3 (4)).
+
+        The logit of the final checkpoint's predicted class is differentiated
+        at every checkpoint of the window (the saved checkpoints, scored
+        streaming for in-memory data, with the gradient magnitude, and
+        sample-major for lazy data). Cached in the run's folder: computed once,
+        shared by the chapters.
+        """
+        check_choice("split", split, ("train", "test"))
+        part = self.folder / f"predicted_{split}_{window}.pt"
+        if part.is_file():
+            return VoGResult(**torch.load(part, map_location="cpu", weights_only=True))
+        res = compute_vog(
+            self.checkpoints(window),
+            self.dataset(split),
+            model=self.model(),
+            labels="predicted",
+            mode="sample_major" if self.data.lazy else "streaming",
+            batch_size=512,
+        )
+        state = {k: getattr(res, k) for k in VoGResult.__dataclass_fields__}
+        atomic_write(part, lambda p: torch.save(state, p))
+        return res
 
     def model(self) -> nn.Module:
         """A fresh instance of the run's architecture (load a checkpoint into it)."""
@@ -125,12 +179,21 @@ def run_experiment(
         return Experiment(config=cfg, folder=folder, data=data, **_load(result_path, cfg))
     torch.manual_seed(cfg.seed)
     model = _build_model(cfg, data)
+    dynamics = (
+        TrainingDynamics(
+            {"train": data.scored["train"], "test": data.scored["test"]},
+            early_epoch=max(1, round(0.1 * cfg.epochs)),
+            grand_data=("train",),
+        )
+        if cfg.record_dynamics
+        else None
+    )
     run = train_with_vog(
         model,
         data.fit,
         epochs=cfg.epochs,
         # lazy data: checkpoints only, VoG afterwards in sample-major mode
-        vog_data={} if data.lazy else data.scored,
+        vog_data={} if data.lazy else _scored(cfg, data),
         windows=cfg.windows(),
         lr=cfg.lr,
         momentum=cfg.momentum,
@@ -144,19 +207,26 @@ def run_experiment(
         device=device,
         checkpoint_dir=folder,
         resume=True,
+        state_every=0.0 if data.lazy else STATE_EVERY,  # lazy runs keep no per-pixel state
         progress=progress,
         save_models=True,
         num_workers=num_workers,
+        observers=[dynamics] if dynamics is not None else [],
     )
-    vog_scores = run.vog
+    vog_scores, magnitude = run.vog, run.magnitude
     predictions = {k: v[-1] for k, v in run.predictions.items()}
     if data.lazy:
         vog_scores, predictions = _score_saved(
             cfg, folder, model, data, device, num_workers, progress
         )
+    elif "train" not in predictions:  # the training set was not scored: predict it once
+        predictions["train"] = _predict(model, data.scored["train"], num_workers)
     state = {
         "history": run.history,
         "vog": vog_scores,
+        "magnitude": magnitude,
+        "dynamics": dynamics.result() if dynamics is not None else {},
+        "costs": _costs(run, dynamics),
         "labels": {"train": data.fit_labels(), "test": data.clean["test"]},
         "clean_labels": data.clean,
         "predictions": predictions,
@@ -169,6 +239,42 @@ def run_experiment(
     for part in folder.glob("scores_*.pt"):
         part.unlink()
     return Experiment(config=cfg, folder=folder, data=data, **state)
+
+
+def _costs(run, dynamics) -> dict[str, dict[str, float]]:
+    """Seconds per epoch and bytes of state of VoG and of each other score, in this run."""
+    epochs = max(len(run.history), 1)
+    costs = {
+        "VoG": {
+            "seconds per epoch": run.vog_seconds / epochs,
+            "state bytes": float(run.state_bytes),
+            "peak bytes": float(run.state_bytes + run.working_bytes),
+        }
+    }
+    if dynamics is not None:
+        memory = dynamics.memory()
+        for score in dynamics.SCORES:
+            part = "GraNd" if score == "GraNd" else "forward pass"
+            costs[score] = {
+                "seconds per epoch": dynamics.seconds[part] / epochs,
+                "state bytes": float(memory[score]),
+                "peak bytes": float(memory[score] + dynamics.working[part]),
+            }
+    return costs
+
+
+def _scored(cfg: ExperimentConfig, data: RunData) -> dict:
+    """The splits scored during training: the test set, and the training set if asked."""
+    return data.scored if cfg.score_train else {"test": data.scored["test"]}
+
+
+@torch.no_grad()
+def _predict(model: nn.Module, data, num_workers: int) -> torch.Tensor:
+    """The final model's argmax predictions of ``data``, (N,), in order."""
+    dev = next(model.parameters()).device
+    loader = as_loader(data, batch_size=512, num_workers=num_workers)
+    with frozen_eval(model):
+        return torch.cat([model(x.to(dev)).argmax(1).cpu() for x, _ in loader])
 
 
 def _score_saved(cfg, folder, model, data, device, num_workers, progress):

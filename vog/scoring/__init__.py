@@ -1,18 +1,19 @@
 """Scoring a data set from saved checkpoints.
 
-- :func:`compute_vog` (``.compute``): the entry point, a dispatcher over
+- :func:`vog.compute_vog` (``.compute``): the entry point, a dispatcher over
   the two loops below; options in one :class:`vog.ScoringOptions`.
 - ``.streaming``: checkpoint-major, per-pixel running state, O(N x pixels).
 - ``.sample_major``: all K checkpoints per batch, O(N) memory
-  (:func:`score_loader`, :func:`batch_vog`, :class:`stack_checkpoints`).
-- ``.checkpoints``: checkpoints as private modules (:func:`load_models`),
+  (:func:`vog.scoring.score_loader`, :func:`vog.scoring.batch_vog`,
+  :class:`vog.scoring.stack_checkpoints`).
+- ``.checkpoints``: checkpoints as private modules (:func:`vog.scoring.load_models`),
   one architecture, duplicates warned about, the order they are scored in.
 - ``.fast_conv``: input gradients of stride-1 convolutions as forward
-  convolutions (:func:`conv_as_forward`).
-- ``.sharded``: resumable shards under ``torchrun`` (:func:`score_to_shards`,
-  :func:`merge_shards`).
-- ``.result``: :class:`VoGResult` and its files (:func:`write_scores`,
-  :func:`read_scores`).
+  convolutions (:func:`vog.scoring.conv_as_forward`).
+- ``.sharded``: resumable shards under ``torchrun`` (:func:`vog.score_to_shards`,
+  :func:`vog.merge_shards`).
+- ``.result``: :class:`vog.VoGResult` and its files (:func:`vog.write_scores`,
+  :func:`vog.read_scores`).
 """
 
 from .checkpoints import load_models

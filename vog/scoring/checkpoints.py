@@ -198,7 +198,7 @@ def load_models(
     """All K checkpoints as modules on ``device``, checked (:class:`CheckpointCheck`).
 
     Files are loaded into copies of ``model``; modules are copied where they
-    must change (see :func:`as_module`), so the caller's objects are never
+    must change (see ``as_module``), so the caller's objects are never
     modified. ``compile=True`` wraps each in :func:`torch.compile`.
     """
     device = torch.device(device)

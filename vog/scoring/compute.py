@@ -31,10 +31,11 @@ def _sample_major(checkpoints, loader, n, options, model):
         channels_last=options.channels_last,
         compile=options.compile,
     )
-    return score_loader(models, loader, options)
+    return (*score_loader(models, loader, options), None)
 
 
-#: The scoring loops, by ``mode``: each returns (raw, labels, predictions, scored labels).
+#: The scoring loops, by ``mode``: each returns (raw, labels, predictions, scored labels,
+#: gradient magnitude or None).
 LOOPS: dict[str, Callable] = {"streaming": _streaming, "sample_major": _sample_major}
 
 
@@ -88,5 +89,7 @@ def compute_vog(
         num_workers=opts.num_workers,
         pin_memory=opts.torch_device().type == "cuda",
     )
-    raw, labels, predictions, scored = LOOPS[opts.mode](checkpoints, loader, n, opts, model)
-    return VoGResult.from_raw(raw, labels, predictions, scored, normalize=opts.normalize)
+    raw, labels, predictions, scored, size = LOOPS[opts.mode](checkpoints, loader, n, opts, model)
+    return VoGResult.from_raw(
+        raw, labels, predictions, scored, normalize=opts.normalize, magnitude=size
+    )

@@ -11,7 +11,7 @@ channels swapped, and padding ``k - 1 - p``:
 
     dL/dx = conv2d(dL/dy, flip(W).transpose(0, 1), padding=k - 1 - p)
 
-:func:`conv_as_forward` makes every such ``nn.Conv2d`` of a model compute its
+:func:`vog.scoring.conv_as_forward` makes every such ``nn.Conv2d`` of a model compute its
 backward pass this way while the context is open (others are left as they
 are). The result is the same gradient up to float32 rounding. Use it through
 ``vog.compute_vog(..., fast_conv=True)``.

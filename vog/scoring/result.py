@@ -16,7 +16,7 @@ __all__ = ["VoGResult", "write_scores", "read_scores"]
 
 #: File formats of :func:`write_scores`, by suffix.
 SUFFIXES = (".csv", ".parquet", ".pt")
-_FIELDS = ("raw", "normalized", "labels", "predictions", "scored_labels")
+_FIELDS = ("raw", "normalized", "labels", "predictions", "scored_labels", "magnitude")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class VoGResult:
         Argmax prediction of the last checkpoint.
     scored_labels : Tensor, shape (N,), int64
         The class whose logit was differentiated (``labels`` or ``predictions``).
+    magnitude : Tensor, shape (N,), float64, or None
+        Gradient size (:meth:`vog.VoGAccumulator.magnitude`): not part of the
+        paper's score; computed by the streaming mode only.
     """
 
     raw: torch.Tensor
@@ -42,9 +45,12 @@ class VoGResult:
     labels: torch.Tensor
     predictions: torch.Tensor
     scored_labels: torch.Tensor
+    magnitude: torch.Tensor | None = None
 
     @classmethod
-    def from_raw(cls, raw, labels, predictions, scored_labels, *, normalize: str = "zscore"):
+    def from_raw(
+        cls, raw, labels, predictions, scored_labels, *, normalize: str = "zscore", magnitude=None
+    ):
         """Build a result from raw scores, class-normalising within ``scored_labels``."""
         return cls(
             raw=raw,
@@ -52,6 +58,7 @@ class VoGResult:
             labels=labels,
             predictions=predictions,
             scored_labels=scored_labels,
+            magnitude=magnitude,
         )
 
     def to_frame(self):
@@ -72,7 +79,8 @@ class VoGResult:
 def write_scores(result: VoGResult, path: str | os.PathLike) -> Path:
     """Write scores atomically as ``.csv``, ``.parquet`` or ``.pt`` (by suffix).
 
-    Rows are examples: index, label, prediction, scored_label, vog, vog_normalized.
+    Rows are examples: index, label, prediction, scored_label, vog, vog_normalized
+    (``.pt`` also keeps the gradient magnitude where it was computed).
     """
     path = Path(path)
     suffix = check_choice("file suffix", path.suffix, SUFFIXES)

@@ -31,11 +31,12 @@ def score_streaming(
     options: ScoringOptions,
     *,
     model: nn.Module | None = None,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+) -> tuple[torch.Tensor, ...]:
     """Streaming scores of the ``n`` examples a loader yields, in its order.
 
-    Returns raw VoG (float64), true labels, last-checkpoint predictions and
-    the labels differentiated, each of shape (N,) on the CPU.
+    Returns raw VoG (float64), true labels, last-checkpoint predictions, the
+    labels differentiated and the gradient magnitude, each of shape (N,) on
+    the CPU.
     """
     device = options.torch_device()
     k = len(checkpoints)
@@ -85,4 +86,4 @@ def score_streaming(
     check.finish()
     assert acc is not None
     scored = true_labels if options.labels == "true" else predictions.clone()
-    return acc.compute().cpu(), true_labels, predictions, scored
+    return acc.compute().cpu(), true_labels, predictions, scored, acc.magnitude().cpu()

