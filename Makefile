@@ -6,22 +6,25 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= default
 TORCH_PINS := torch==2.14.1 torchvision==0.29.1
+# pip warns about every configured package index it cannot read (machines whose pip.conf names
+# local mirrors that are absent); those lines say nothing to the reader and are dropped here.
+QUIET := 2>&1 | { grep -v "^WARNING: Location '.*' is ignored" || true; }
 
 .PHONY: env install data notebooks book test test-gpu lint format clean
 
 # The environment: a virtualenv with pinned torch and the book/test extras.
 $(VENV)/.deps: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip "setuptools>=77" wheel
-	$(PY) -m pip install -q $(TORCH_PINS)
-	$(PY) -m pip install -q ".[vision,book,test]"
+	$(PY) -m pip install -q --upgrade pip "setuptools>=77" wheel $(QUIET)
+	$(PY) -m pip install -q $(TORCH_PINS) $(QUIET)
+	$(PY) -m pip install -q ".[vision,book,test]" $(QUIET)
 	touch $@
 
 env: $(VENV)/.deps
 
 # (Re)install the package itself, non-editable: notebooks and tests use the installed copy.
 install: env
-	$(PY) -m pip install -q --no-deps --no-build-isolation --force-reinstall .
+	$(PY) -m pip install -q --no-deps --no-build-isolation --force-reinstall . $(QUIET)
 	rm -rf build vog.egg-info
 
 # The data sets the default profile reads (checked by SHA-256; present ones are kept).

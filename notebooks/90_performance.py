@@ -46,18 +46,7 @@ models = ["mlp", "lenet", "resnet18"]  # architectures to benchmark
 quick = True  # small N and K (minutes on 2 CPU cores) instead of the full sizes
 device = "cpu"  # cpu or cuda
 repeat = 1  # each time is the best of this many runs (the recorded runs below use 3)
-methods = [
-    "forward",
-    "gradient",
-    "streaming",
-    "sample_major",
-    "sample_major_vmap",
-    "sample_major_fastconv",
-    "sample_major_bf16",
-    "store_all",
-    "per_sample",
-    "captum",
-]  # the methods measured at build time (the recorded runs measure all)
+methods = []  # the script's methods to measure at build time (empty: all)
 recorded = [
     "benchmarks/results/cpu-2026-11-24.json",
     "benchmarks/results/cpu-2026-11-24-resnet18-scale.json",
@@ -81,7 +70,9 @@ vog.experiments.companion.launch_links("90_performance")
 # ## Measurements
 
 # %%
-bench = summary.run_benchmark(models, device=device, quick=quick, repeat=repeat, methods=methods)
+bench = summary.run_benchmark(
+    models, device=device, quick=quick, repeat=repeat, methods=methods or None
+)
 glue("perf_device", bench["device"], display=False)
 print(f"device: {bench['device']}, torch {bench['torch']}")
 table = summary.measurements(bench)

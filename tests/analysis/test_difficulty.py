@@ -146,5 +146,7 @@ def test_out_of_sample_probabilities_cross_validate(tmp_path):
     assert torch.equal(again.probs, probs) and again.seconds == cv.seconds  # from the cache
     labels = vog.experiments.run_experiment(cfg, cache_dir=tmp_path).labels["train"]
     assert (probs.argmax(1) == labels).float().mean() > 0.5  # the fold models learnt
+    short = vog.experiments.out_of_sample_probabilities(cfg, folds=2, epochs=2, cache_dir=tmp_path)
+    assert short.epochs == 2 and short.probs.shape == probs.shape  # shorter than the windows
     with pytest.raises(ValueError, match="folds must be >= 2"):
         vog.experiments.out_of_sample_probabilities(cfg, folds=1, cache_dir=tmp_path)

@@ -1,24 +1,10 @@
 """The benchmark script: its methods agree, its ratios are the measured ones."""
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location(
-        "bench_scoring", ROOT / "benchmarks" / "bench_scoring.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_scoring"] = module
-    spec.loader.exec_module(module)
-    yield module
-    sys.modules.pop("bench_scoring", None)
 
 
 def test_subset_of_methods_at_custom_sizes(bench):

@@ -1,24 +1,8 @@
 """The Performance chapter's tables and checks, on hand-made benchmark results."""
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def summary():
-    spec = importlib.util.spec_from_file_location(
-        "bench_summary", ROOT / "benchmarks" / "summary.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_summary"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _method(seconds, rel=None, rho=None):

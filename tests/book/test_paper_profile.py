@@ -37,7 +37,7 @@ OVERRIDES = {
     "03_error_by_vog": {"bins": 4},
     "04_qualitative": {"k": 4},
     "06_ood_mnist_c": {"n_eval": 24, "max_fit": 48, "baseline_epochs": 2},
-    "07_dynamics": {"bins": 4},
+    "07_dynamics": {"bins": 4, "low_lr_epochs": 6},
     "08_stability": {"seeds": [0, 1], "batch_sizes": [16, 32], "bins": 4},
     "09_ood_msp": {"architectures": ["resnet18", "densenet_bc"], "n_eval": 24},
     "10_distribution_shift": {"n_eval": 24, "n_shift": 12},

@@ -84,6 +84,7 @@ def out_of_sample_probabilities(
         cfg,
         epochs=epochs,
         lr_milestones=tuple(max(1, round(m * scale)) for m in cfg.lr_milestones),
+        stage=min(cfg.stage, epochs // 2),  # no VoG windows are used; any length is fine
     )
     key = json.dumps({**asdict(fold_cfg), "folds": int(folds)}, sort_keys=True)
     path = Path(cache_dir) / f"{cfg.key()}-cv-{hashlib.sha256(key.encode()).hexdigest()[:8]}.pt"

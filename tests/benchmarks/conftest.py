@@ -1,0 +1,29 @@
+"""The benchmark scripts as modules (they are scripts, not part of the installed package)."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _load(stem: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{stem}", BENCHMARKS / f"{stem}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def bench():
+    yield _load("bench_scoring")
+    sys.modules.pop("bench_bench_scoring", None)
+
+
+@pytest.fixture(scope="module")
+def summary():
+    yield _load("summary")
+    sys.modules.pop("bench_summary", None)
