@@ -102,4 +102,4 @@ def dataset_labels(data: Dataset | Sequence) -> torch.Tensor:
     targets = getattr(ds, "targets", None)
     if targets is not None:
         return integer_labels(np.asarray(targets))
-    return integer_labels(torch.as_tensor([float(ds[i][1]) for i in range(len(ds))]))
+    return integer_labels(torch.as_tensor([ds[i][1] for i in range(len(ds))]))

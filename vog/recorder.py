@@ -20,6 +20,7 @@ nothing from the global random generator.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -101,7 +102,8 @@ class VoGRecorder:
         for name, ds in self.data.items():
             if len(ds) == 0:
                 raise ValueError(f"data set {name!r} to score is empty")
-        last = max((max(int(e) for e in eps) for eps in windows.values()), default=0)
+        windows = {k: [int(e) for e in eps] for k, eps in windows.items()}
+        last = max((max(eps) for eps in windows.values() if eps), default=0)
         self.windows = check_windows(windows, last + 1)
         self.epochs = sorted(set().union(*self.windows.values()))
         self.target = target
@@ -113,7 +115,9 @@ class VoGRecorder:
         self._grads: dict[str, list[torch.Tensor]] = {k: [] for k in self.data}
         self._observed: list[int] = []
         self._pending: dict | None = None  # a loaded state, placed on the first device seen
+        self._labels: dict[str, torch.Tensor] = {}  # the labels the loader gave, as differentiated
         self.working_bytes = 0  # the largest batch of gradients held at once
+        self.seconds = 0.0  # time spent observing
 
     def observe(self, model: nn.Module, epoch: int) -> bool:
         """Score every data set with ``model`` as it is after ``epoch``.
@@ -127,17 +131,20 @@ class VoGRecorder:
             return False
         if epoch in self._observed:
             raise ValueError(f"epoch {epoch} was already observed")
+        t0 = time.perf_counter()
         device = next((p.device for p in model.parameters()), torch.device("cpu"))
         self._place(device)
         with frozen_eval(model):
             for name, ds in self.data.items():
                 self._observe_one(model, name, ds, epoch, device)
         self._observed.append(epoch)
+        self.seconds += time.perf_counter() - t0
         return True
 
     def _observe_one(self, model, name, ds, epoch, device) -> None:
         n = len(ds)
         preds = torch.empty(n, dtype=torch.long)
+        labels = torch.empty(n, dtype=torch.long)
         kept = []
         start = 0
         loader = as_loader(
@@ -150,8 +157,9 @@ class VoGRecorder:
             x = x.to(device, non_blocking=True)
             idx = torch.arange(start, start + len(x))
             start += len(x)
-            y = integer_labels(y).to(device)
-            logits, _, g = logits_and_gradients(model, x, y, target=self.target)
+            y = integer_labels(y)
+            labels[idx] = y.cpu()
+            logits, _, g = logits_and_gradients(model, x, y.to(device), target=self.target)
             self.working_bytes = max(self.working_bytes, g.element_size() * g.numel())
             preds[idx] = logits.argmax(1).cpu()
             pixel_shape = pixel_shape_of(x)
@@ -164,6 +172,7 @@ class VoGRecorder:
             if self.keep_gradients:
                 kept.append(reduce_channels(g, pixel_shape).float().cpu())
         self._preds[name].append(preds)
+        self._labels.setdefault(name, labels)
         if self.keep_gradients:
             self._grads[name].append(torch.cat(kept))
 
@@ -172,7 +181,7 @@ class VoGRecorder:
         self._place(torch.device("cpu"))
         rec = Recording(epochs=list(self._observed), gradients={} if self.keep_gradients else None)
         for name, ds in self.data.items():
-            rec.labels[name] = dataset_labels(ds)
+            rec.labels[name] = self._labels[name] if name in self._labels else dataset_labels(ds)
             done = {w for w, eps in self.windows.items() if set(eps) <= set(self._observed)}
             finished = {w: a for w, a in self._acc.get(name, {}).items() if w in done}
             rec.vog[name] = {w: a.compute().cpu() for w, a in finished.items()}
@@ -199,6 +208,9 @@ class VoGRecorder:
             return self._pending
         return {
             "observed": list(self._observed),
+            "labels": dict(self._labels),
+            "seconds": self.seconds,
+            "working_bytes": self.working_bytes,
             "predictions": {k: list(v) for k, v in self._preds.items()},
             "gradients": {k: list(v) for k, v in self._grads.items()},
             "accumulators": {
@@ -214,6 +226,9 @@ class VoGRecorder:
         self._pending = state
         self._acc = {}
         self._observed = [int(e) for e in state["observed"]]
+        self._labels = {k: v.clone() for k, v in state["labels"].items()}
+        self.seconds = float(state["seconds"])
+        self.working_bytes = int(state["working_bytes"])
         self._preds = {k: list(state["predictions"].get(k, [])) for k in self.data}
         self._grads = {k: list(state["gradients"].get(k, [])) for k in self.data}
 

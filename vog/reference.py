@@ -53,7 +53,7 @@ def authors_vog(
     cumulative : bool, keyword-only
         Reproduce difference 1 (gradients summed over epochs). False uses the fresh ones.
     window_mean : bool, keyword-only
-        Reproduce difference 2 (all-epoch sum divided by the window length).
+        Reproduce difference 3 (all-epoch sum divided by the window length).
         False uses the window's own mean (Eq. 2).
 
     Returns
@@ -123,13 +123,17 @@ def authors_toy_script(
     -------
     AuthorsToyRun
     """
-    torch.manual_seed(0)
-    first = nn.Linear(x_train.shape[1], hidden)
-    torch.manual_seed(0)
-    second = nn.Linear(hidden, 2)
+    with torch.random.fork_rng(devices=[]):  # the script seeds; the caller's stream stays
+        torch.manual_seed(0)
+        first = nn.Linear(x_train.shape[1], hidden)
+        with torch.no_grad():
+            first.weight.normal_(0, 1)
+        torch.manual_seed(0)
+        second = nn.Linear(hidden, 2)
+        with torch.no_grad():
+            second.weight.normal_(0, 1)
     for layer in (first, second):
         with torch.no_grad():
-            layer.weight.normal_(0, 1)
             layer.bias.zero_()
     model = nn.Sequential(first, second)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)

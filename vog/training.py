@@ -61,7 +61,7 @@ class TrainResult:
     working_bytes : int
         Bytes of the largest batch of gradients the recorder held at once.
     vog_seconds : float
-        Time the VoG recorder took, over the epochs trained in this call.
+        Time the VoG recorder took over the whole run (resumed epochs included).
     """
 
     history: list[dict] = field(default_factory=list)
@@ -94,7 +94,7 @@ def evaluate(
     with frozen_eval(model):
         for x, y in loader:
             pred = model(x.to(device)).argmax(dim=1).cpu()
-            correct += int((pred == y).sum())
+            correct += int((pred == torch.as_tensor(y).cpu()).sum())
             total += len(y)
     return correct / max(total, 1)
 
@@ -190,7 +190,7 @@ def train_with_vog(
     if int(epochs) < 2:
         raise ValueError(f"epochs must be >= 2, got {epochs}")
     epochs = int(epochs)
-    windows = check_windows(windows or stage_windows(epochs), epochs)
+    windows = check_windows(stage_windows(epochs) if windows is None else windows, epochs)
     if resume and checkpoint_dir is None:
         raise ValueError("resume=True needs checkpoint_dir")
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -226,7 +226,6 @@ def train_with_vog(
     history = state.load(device) if resume else []
 
     epoch_iter = range(len(history), epochs)
-    vog_seconds = 0.0
     if progress:
         from tqdm.auto import tqdm
 
@@ -236,9 +235,7 @@ def train_with_vog(
         if eval_data is not None:
             record["eval_acc"] = evaluate(model, eval_data, device=device, num_workers=num_workers)
         history.append(record)
-        t0 = time.perf_counter()
         scored = recorder.observe(model, epoch)
-        vog_seconds += time.perf_counter() - t0
         if scored and save_models and checkpoint_dir is not None:
             save_checkpoint(model, Path(checkpoint_dir) / f"epoch_{epoch:04d}.pt", epoch=epoch)
         for obs in observers:
@@ -256,7 +253,7 @@ def train_with_vog(
         gradients=rec.gradients,
         state_bytes=recorder.memory(),
         working_bytes=recorder.working_bytes,
-        vog_seconds=vog_seconds,
+        vog_seconds=recorder.seconds,
     )
 
 

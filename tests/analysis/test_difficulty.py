@@ -150,3 +150,36 @@ def test_out_of_sample_probabilities_cross_validate(tmp_path):
     assert short.epochs == 2 and short.probs.shape == probs.shape  # shorter than the windows
     with pytest.raises(ValueError, match="folds must be >= 2"):
         vog.experiments.out_of_sample_probabilities(cfg, folds=1, cache_dir=tmp_path)
+
+
+def test_dynamics_state_is_a_copy():
+    x, y = torch.eye(3), torch.tensor([0, 0, 1])
+    rec = difficulty.TrainingDynamics({"d": (x, y)}, early_epoch=0, grand_data=())
+    model = Table(3, 2)
+    rec.observe(model, 0)
+    snapshot = rec.state_dict()
+    before = snapshot["state"]["d"]["margin_sum"].clone()
+    rec.observe(model, 1)  # in-place updates must not reach the snapshot
+    assert torch.equal(snapshot["state"]["d"]["margin_sum"], before)
+
+
+def test_labels_come_from_the_loader_as_trained():
+    class Shifted(torch.utils.data.Dataset):
+        targets = [0, 0, 0]  # stale attribute: the loader's labels are what counts
+
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return torch.eye(3)[i], [0, 1, 1][i]
+
+    rec = difficulty.TrainingDynamics({"d": Shifted()}, early_epoch=5, grand_data=())
+    model = Table(3, 2)
+    with torch.no_grad():
+        model.w[1] = 1.0  # predicts class 1 everywhere: margins -1, +1, +1
+    rec.observe(model, 0)
+    assert rec.result()["d"]["margin (final)"].tolist() == [1.0, -1.0, -1.0]
+    vrec = vog.VoGRecorder({"d": Shifted()}, {"w": [0, 1]})
+    vrec.observe(model, 0)
+    vrec.observe(model, 1)
+    assert vrec.result().labels["d"].tolist() == [0, 1, 1]

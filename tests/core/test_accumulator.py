@@ -152,3 +152,11 @@ def test_authors_toy_script_replay():
     z = run.vog["train normalized"]["complete"]
     for c in (0, 1):
         assert abs(float(z[ytr == c].mean())) < 1e-9
+
+
+def test_authors_toy_script_leaves_the_global_generator_alone():
+    (xtr, ytr), (xte, yte) = vog.experiments.toy_blobs(60, seed=0)
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    vog.reference.authors_toy_script(xtr, ytr, xte, yte, epochs=6)
+    assert torch.equal(torch.get_rng_state(), before)

@@ -1,6 +1,7 @@
 """Windows of epochs: known answers and the checks a training run relies on."""
 
 import pytest
+import torch
 
 import vog
 from vog.windows import check_windows
@@ -52,3 +53,13 @@ def test_experiment_windows_are_the_first_last_windows():
     cfg = vog.experiments.ExperimentConfig(dataset="digits", model="mlp", epochs=20, vog_every=5)
     assert cfg.windows() == vog.first_last_windows(20, 3, every=5)
     assert list(cfg.windows()["all"]) == [0, 5, 10, 15, 19]
+
+
+def test_empty_windows_are_refused_clearly():
+    x, y = torch.randn(8, 2), torch.randint(0, 2, (8,))
+    with pytest.raises(ValueError, match="window 'late' must hold >= 2 epochs"):
+        vog.VoGRecorder({"d": (x, y)}, {"early": [0, 1], "late": []})
+    with pytest.raises(ValueError, match="no VoG windows given"):
+        vog.train_with_vog(vog.experiments.MLP(2), (x, y), epochs=2, windows={}, device="cpu")
+    gen = {"w": (e for e in (0, 1))}  # a generator is read once, and checked
+    assert vog.VoGRecorder({"d": (x, y)}, gen).windows == {"w": [0, 1]}

@@ -68,3 +68,15 @@ def test_fast_conv_refuses_incompatible_options():
     for extra in ({"vectorize": True}, {"autocast": "bfloat16"}, {"compile": True}):
         with pytest.raises(ValueError, match="fast_conv=True works without"):
             vog.compute_vog(ckpts, data, mode="sample_major", fast_conv=True, **extra)
+
+
+def test_a_forward_patched_by_the_user_is_restored():
+    conv = nn.Conv2d(1, 2, 3, padding=1).requires_grad_(False)
+
+    def patched(x):
+        return conv._conv_forward(x, conv.weight, conv.bias) * 2
+
+    conv.forward = patched
+    with vog.scoring.conv_as_forward(conv) as n:
+        assert n == 1 and conv.forward is not patched
+    assert conv.forward is patched

@@ -204,3 +204,14 @@ def test_report_checks_images(project):
     res = vog.compute_vog(ckpts, pkg.make_data(), model=pkg.make_model(), device="cpu")
     with pytest.raises(ValueError, match="images must have shape"):
         vog.analysis.write_report(res, torch.rand(3, 1, 28, 28), tmp / "r.html")
+
+
+def test_module_checkpoints_with_other_weights_are_another_run(tmp_path):
+    torch.manual_seed(0)
+    nets = [vog.experiments.MLP(4, (3,), 2) for _ in range(2)]
+    data = torch.randn(10, 4), torch.randint(0, 2, (10,))
+    vog.score_to_shards(nets, data, tmp_path, device="cpu")
+    with torch.no_grad():
+        next(nets[1].parameters()).add_(1.0)  # same architecture, other weights
+    with pytest.raises(ValueError, match="different run"):
+        vog.score_to_shards(nets, data, tmp_path, device="cpu")

@@ -5,7 +5,7 @@ whether the claim holds, and the numbers it was decided on. The chapters run
 them in hidden cells; the chapter "When do the claims hold?" runs the same
 functions over the variants of a run (data set, schedule, window,
 normalisation, label), so a verdict there means exactly what it means on the
-chapter's page. :data:`CLAIMS` lists them by name.
+chapter's page. ``CLAIMS`` lists them by name.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class Verdict:
     Attributes
     ----------
     claim : str
-        Which claim (a key of :data:`CLAIMS`).
+        Which claim (a key of ``CLAIMS``).
     holds : bool
         Whether every condition of the claim holds.
     failed : tuple of str

@@ -19,8 +19,10 @@ and for GraNd the model) and return one number per example:
 :class:`vog.VoGRecorder`, keeps O(N) running state per data set, counts
 forgetting events (Toneva et al. 2019) and times each score. Its
 :meth:`~TrainingDynamics.result` orients every score the same way: **higher =
-harder** (more likely mislabelled). One difference from the papers, stated
-once: the scores are taken from an evaluation-mode pass over the unaugmented
+harder** (more likely mislabelled), except Data Maps' variability, which
+keeps its paper's sense (higher = more ambiguous; Swayamdipta et al. find
+mislabelled examples at low confidence *and* low variability). One difference
+from the papers, stated once: the scores are taken from an evaluation-mode pass over the unaugmented
 data at the end of each epoch, not from the augmented mini-batches during it.
 """
 
@@ -34,7 +36,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from .._checks import integer_labels
-from ..data import as_dataset, as_loader, dataset_labels
+from ..data import as_dataset, as_loader
 from ..gradients import frozen_eval
 
 __all__ = [
@@ -124,7 +126,8 @@ class TrainingDynamics:
         "AUM": "minus the area under the margin: the margin averaged over the epochs",
         "confidence (final)": "minus the probability of the label after the last epoch",
         "Data Maps confidence": "minus the probability of the label averaged over the epochs",
-        "Data Maps variability": "standard deviation of that probability over the epochs",
+        "Data Maps variability": "standard deviation of that probability over the epochs "
+        "(higher = more ambiguous; mislabelled examples tend to have a low variability)",
         "EL2N": "softmax minus one-hot, L2 norm, after the early epoch",
         "GraNd": "L2 norm of the loss gradient w.r.t. the parameters, after the early epoch",
         "forgetting": "forgetting events; never learnt = one more than the most possible",
@@ -142,8 +145,7 @@ class TrainingDynamics:
         self.early_epoch = int(early_epoch)
         self.batch_size = int(batch_size)
         self.grand_data = tuple(self.data) if grand_data is None else tuple(grand_data)
-        self.labels = {k: _labels(ds) for k, ds in self.data.items()}
-        self.state = {k: _empty(len(y)) for k, y in self.labels.items()}
+        self.state = {k: _empty(len(ds)) for k, ds in self.data.items()}
         self.seconds = {"forward pass": 0.0, "GraNd": 0.0}
         self.working = {"forward pass": 0, "GraNd": 0}  # largest temporary tensors, bytes
         self.epochs = 0
@@ -152,9 +154,9 @@ class TrainingDynamics:
         """Score every data set with ``model`` as it is after ``epoch``; always returns True."""
         device = next((p.device for p in model.parameters()), torch.device("cpu"))
         for name, ds in self.data.items():
-            st, y = self.state[name], self.labels[name]
+            st = self.state[name]
             t0 = time.perf_counter()
-            logits = _logits(model, ds, self.batch_size, device)
+            logits, y = _logits(model, ds, self.batch_size, device)  # y: the labels as loaded
             self.working["forward pass"] = max(
                 self.working["forward pass"], logits.element_size() * logits.numel()
             )
@@ -171,7 +173,7 @@ class TrainingDynamics:
         return True
 
     def result(self) -> dict[str, dict[str, torch.Tensor]]:
-        """``result[data_name][score]``: (N,), float64, higher = harder (see :data:`SCORES`)."""
+        """``result[data_name][score]``: (N,), float64, higher = harder (see ``SCORES``)."""
         out = {}
         for name, st in self.state.items():
             n = max(self.epochs, 1)
@@ -219,22 +221,24 @@ class TrainingDynamics:
         }
 
     def state_dict(self) -> dict:
+        """A copy of the running state (plain tensors and numbers)."""
         return {
-            "state": self.state,
-            "seconds": self.seconds,
-            "working": self.working,
+            "state": {k: _copy(v) for k, v in self.state.items()},
+            "seconds": dict(self.seconds),
+            "working": dict(self.working),
             "epochs": self.epochs,
         }
 
     def load_state_dict(self, state: dict) -> None:
-        self.state = {k: dict(v) for k, v in state["state"].items()}
+        """Continue from :meth:`state_dict` (the tensors are copied)."""
+        self.state = {k: _copy(v) for k, v in state["state"].items()}
         self.seconds = dict(state["seconds"])
         self.working = dict(state["working"])
         self.epochs = int(state["epochs"])
 
 
-def _labels(ds) -> torch.Tensor:
-    return integer_labels(dataset_labels(ds))
+def _copy(st: dict) -> dict:
+    return {k: v.clone() if torch.is_tensor(v) else v for k, v in st.items()}
 
 
 def _empty(n: int) -> dict:
@@ -256,10 +260,14 @@ def _empty(n: int) -> dict:
 
 
 @torch.no_grad()
-def _logits(model: nn.Module, ds, batch_size: int, device: torch.device) -> torch.Tensor:
-    loader = as_loader(ds, batch_size=batch_size)
+def _logits(model: nn.Module, ds, batch_size: int, device: torch.device):
+    """Logits (N, C) and labels (N,) of a data set, both on the CPU, in order."""
+    logits, labels = [], []
     with frozen_eval(model):
-        return torch.cat([model(x.to(device)).float().cpu() for x, _ in loader])
+        for x, y in as_loader(ds, batch_size=batch_size):
+            logits.append(model(x.to(device)).float().cpu())
+            labels.append(integer_labels(y).cpu())
+    return torch.cat(logits), torch.cat(labels)
 
 
 def _grand_all(model, ds, batch_size: int, device: torch.device) -> tuple[torch.Tensor, int]:

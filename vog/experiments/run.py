@@ -313,6 +313,8 @@ def _score_saved(cfg, folder, model, data, device, num_workers, progress):
 def _load(path: Path, cfg: ExperimentConfig) -> dict:
     state = torch.load(path, map_location="cpu", weights_only=True)
     saved = state.pop("config")
-    if saved != asdict(cfg):
-        raise ValueError(f"{path} was written for another configuration; delete the folder")
+    missing = [k for k in _STORED if k not in state]
+    if saved != asdict(cfg) or missing:
+        why = f"lacks {missing} (an older version)" if missing else "is of another configuration"
+        raise ValueError(f"{path} {why}; delete its folder to train the run again")
     return {k: state[k] for k in _STORED}

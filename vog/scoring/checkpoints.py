@@ -29,6 +29,7 @@ __all__ = [
     "CheckpointCheck",
     "as_module",
     "checkpoint_list",
+    "content_hash",
     "last_first",
     "load_models",
     "working_copy",
@@ -77,7 +78,8 @@ def _architecture(module: nn.Module) -> tuple:
     return type(module).__qualname__, tuple((k, tuple(v.shape)) for k, v in state.items())
 
 
-def _content(module: nn.Module) -> str:
+def content_hash(module: nn.Module) -> str:
+    """A digest of every tensor of ``module``'s state dict (names, dtypes and values)."""
     h = hashlib.blake2b(digest_size=16)
     for key, value in module.state_dict().items():
         h.update(key.encode())
@@ -108,7 +110,7 @@ class CheckpointCheck:
                 f"architecture than checkpoint {self.first_index} ({self.first[0]}, "
                 f"{len(self.first[1])} tensors): all checkpoints must be of one model"
             )
-        digest = _content(module)
+        digest = content_hash(module)
         if digest in self.seen:
             self.duplicates.append(tuple(sorted((self.seen[digest], index))))
         else:

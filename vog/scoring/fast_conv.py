@@ -83,10 +83,15 @@ def conv_as_forward(model: nn.Module) -> Iterator[int]:
     Yields the number of layers changed; their ``forward`` is restored on exit.
     """
     changed = [m for m in model.modules() if conv_eligible(m)]
+    _absent = object()
+    previous = [m.__dict__.get("forward", _absent) for m in changed]  # a user's own patch
     try:
         for m in changed:
             m.forward = types.MethodType(_forward, m)
         yield len(changed)
     finally:
-        for m in changed:
-            m.__dict__.pop("forward", None)
+        for m, old in zip(changed, previous, strict=True):
+            if old is _absent:
+                m.__dict__.pop("forward", None)
+            else:
+                m.__dict__["forward"] = old

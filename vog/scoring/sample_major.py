@@ -98,8 +98,8 @@ def batch_vog(
     channel_mean : bool, keyword-only
         Average colour channels of (B, C, H, W) gradients first (paper).
     autocast : {None, "bfloat16", "float16"}, keyword-only
-        Run forward and backward under :func:`torch.autocast`; the variance is
-        always reduced in float64.
+        Run forward and backward under :func:`torch.autocast`; the gradient maps
+        are reduced in float32 (two-pass variance) and the pixel mean in float64.
 
     Returns
     -------
@@ -189,6 +189,8 @@ def score_loader(
 
         batches = tqdm(loader, desc="VoG", unit="batch")
     with ExitStack() as stack:
+        if batches is not loader:
+            stack.callback(batches.close)  # the progress bar, also when scoring fails
         if opts.fast_conv:  # frozen first: conv_as_forward changes frozen convolutions only
             for m in models:
                 stack.enter_context(frozen_eval(m))

@@ -27,7 +27,7 @@ from torch.utils.data import Dataset, DistributedSampler, Subset
 from ..atomic import atomic_write
 from ..data import as_dataset, as_loader
 from ..options import ScoringOptions
-from .checkpoints import checkpoint_list, load_models
+from .checkpoints import checkpoint_list, content_hash, load_models
 from .result import VoGResult
 from .sample_major import score_loader
 
@@ -48,8 +48,8 @@ def _fingerprint(checkpoints: Sequence, n: int, options: dict) -> str:
         if isinstance(c, (str, os.PathLike)):
             st = Path(c).stat()
             parts.append(f"{Path(c).resolve()}:{st.st_size}:{st.st_mtime_ns}")
-        else:
-            parts.append(f"module:{type(c).__name__}")
+        else:  # the weights themselves: other weights are another run
+            parts.append(f"module:{type(c).__name__}:{content_hash(c)}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
@@ -131,7 +131,13 @@ def score_to_shards(
     if not todo:
         return paths
     device = opts.torch_device()
-    models = load_models(checkpoints, model=model, device=device, channels_last=opts.channels_last)
+    models = load_models(
+        checkpoints,
+        model=model,
+        device=device,
+        channels_last=opts.channels_last,
+        compile=opts.compile,
+    )
     for k in todo:
         loader = as_loader(
             Subset(dataset, chunks[k]),

@@ -51,38 +51,40 @@ def score_streaming(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=k * len(loader), desc="VoG", unit="batch")
-    for step, index in enumerate(last_first(k)):
-        net = as_module(checkpoints[index], target, device, private=True)
-        check.add(index, net)
-        is_last = index == k - 1
-        start = 0
-        with frozen_eval(net), conv_as_forward(net) if options.fast_conv else nullcontext():
-            for x, y in loader:
-                x = x.to(device, non_blocking=True)
-                idx = torch.arange(start, start + x.shape[0])
-                start += x.shape[0]
-                if start > n:
-                    raise ValueError(f"the loader yields more than the {n} examples announced")
-                if acc is None:
-                    pixels = pixel_shape_of(x, channel_mean=options.channel_mean)
-                    acc = VoGAccumulator(n, pixels, device=device)
-                y = integer_labels(y)
-                if options.labels == "true":
-                    chosen = y.to(device)
-                elif is_last:
-                    chosen = lambda z: z.argmax(dim=1)  # noqa: E731
-                else:
-                    chosen = predictions[idx].to(device)
-                logits, _, grads = logits_and_gradients(net, x, chosen, target=options.target)
-                if step == 0:
-                    true_labels[idx] = y.cpu()
-                if is_last:
-                    predictions[idx] = logits.argmax(dim=1).cpu()
-                acc.update(idx.to(device), grads)
-                if bar is not None:
-                    bar.update()
-    if bar is not None:
-        bar.close()
+    try:
+        for step, index in enumerate(last_first(k)):
+            net = as_module(checkpoints[index], target, device, private=True)
+            check.add(index, net)
+            is_last = index == k - 1
+            start = 0
+            with frozen_eval(net), conv_as_forward(net) if options.fast_conv else nullcontext():
+                for x, y in loader:
+                    x = x.to(device, non_blocking=True)
+                    idx = torch.arange(start, start + x.shape[0])
+                    start += x.shape[0]
+                    if start > n:
+                        raise ValueError(f"the loader yields more than the {n} examples announced")
+                    if acc is None:
+                        pixels = pixel_shape_of(x, channel_mean=options.channel_mean)
+                        acc = VoGAccumulator(n, pixels, device=device)
+                    y = integer_labels(y)
+                    if options.labels == "true":
+                        chosen = y.to(device)
+                    elif is_last:
+                        chosen = lambda z: z.argmax(dim=1)  # noqa: E731
+                    else:
+                        chosen = predictions[idx].to(device)
+                    logits, _, grads = logits_and_gradients(net, x, chosen, target=options.target)
+                    if step == 0:
+                        true_labels[idx] = y.cpu()
+                    if is_last:
+                        predictions[idx] = logits.argmax(dim=1).cpu()
+                    acc.update(idx.to(device), grads)
+                    if bar is not None:
+                        bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
     check.finish()
     assert acc is not None
     scored = true_labels if options.labels == "true" else predictions.clone()
