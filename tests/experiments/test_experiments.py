@@ -163,3 +163,12 @@ def test_runs_that_do_not_score_the_training_set_still_predict_it(tmp_path):
     # scoring the training set or not never changes training
     assert torch.equal(full.predictions["train"], exp.predictions["train"])
     torch.testing.assert_close(full.vog["test"]["all"], exp.vog["test"]["all"])
+
+
+def test_runs_train_on_the_config_schedule(tmp_path):
+    cfg = vog.experiments.ExperimentConfig(
+        dataset="digits", model="mlp", epochs=6, lr=0.2, lr_milestones=[2, 4], lr_gamma=0.5
+    )
+    assert cfg.schedule()["lr_milestones"] == (2, 4) and cfg.schedule()["epochs"] == 6
+    exp = vog.experiments.run_experiment(cfg, cache_dir=tmp_path)
+    assert [round(r["lr"], 6) for r in exp.history] == [0.2, 0.2, 0.1, 0.1, 0.05, 0.05]

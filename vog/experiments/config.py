@@ -90,3 +90,17 @@ class ExperimentConfig:
         """The run's VoG windows: early (first ``stage`` epochs), late (last ``stage``) and
         all (every ``vog_every``-th epoch and the last); see :func:`vog.first_last_windows`."""
         return first_last_windows(self.epochs, self.stage, every=self.vog_every)
+
+    def schedule(self) -> dict[str, object]:
+        """The run's optimiser and schedule as keyword arguments of :func:`vog.train_with_vog`:
+        ``epochs``, ``lr``, ``momentum``, ``weight_decay``, ``batch_size``, ``lr_milestones``,
+        ``lr_gamma``."""
+        return {
+            "epochs": self.epochs,
+            "lr": self.lr,
+            "momentum": self.momentum,
+            "weight_decay": self.weight_decay,
+            "batch_size": self.batch_size,
+            "lr_milestones": self.lr_milestones,
+            "lr_gamma": self.lr_gamma,
+        }

@@ -191,16 +191,10 @@ def run_experiment(
     run = train_with_vog(
         model,
         data.fit,
-        epochs=cfg.epochs,
         # lazy data: checkpoints only, VoG afterwards in sample-major mode
         vog_data={} if data.lazy else _scored(cfg, data),
         windows=cfg.windows(),
-        lr=cfg.lr,
-        momentum=cfg.momentum,
-        weight_decay=cfg.weight_decay,
-        batch_size=cfg.batch_size,
-        lr_milestones=cfg.lr_milestones,
-        lr_gamma=cfg.lr_gamma,
+        **cfg.schedule(),
         augment=crop_flip if cfg.augment and not data.lazy else None,
         eval_data=data.scored["test"],
         seed=cfg.seed,
