@@ -27,18 +27,14 @@ OUT = ROOT / "notebooks" / "ipynb"
 
 INSTALL = """# Running on Colab or a fresh Binder? This cell installs what the chapter needs
 # (the vog package from {repo}, and the data sets) and does nothing where they are present.
+# The fetch installs Debian's Fashion-MNIST itself where it runs as root (Colab does).
 import importlib.util
-import os
-import shutil
 import subprocess
 import sys
 
 pip = [sys.executable, "-m", "pip", "install", "-q"]
 if importlib.util.find_spec("vog") is None:
     subprocess.run([*pip, "vog[vision,book] @ git+{repo}"], check=True)
-as_root = shutil.which("apt-get") and os.geteuid() == 0  # Colab runs as root
-if not os.path.isdir("/usr/share/datasets/fashion-mnist") and as_root:
-    subprocess.run(["apt-get", "install", "-y", "-qq", "dataset-fashion-mnist"], check=False)
 subprocess.run([sys.executable, "-m", "vog.datasets.fetch", "--root", "data"], check=False)"""
 
 

@@ -133,11 +133,15 @@ class VoGAccumulator:
         self.mean[idx] = mean_new
         self.count[idx] += 1
 
-    def pixel_std(self) -> torch.Tensor:
-        """Per-pixel population std over checkpoints (Eq. 3), shape ``(N, *P)``."""
+    def _pixel_var(self) -> torch.Tensor:
+        """Per-pixel population variance over checkpoints, shape ``(N, *P)``, >= 0."""
         self._check_complete()
         n = self.count.to(self.dtype).view(-1, *([1] * len(self.pixel_shape)))
-        return (self.m2 / n).clamp_min(0).sqrt()
+        return (self.m2 / n).clamp_min(0)
+
+    def pixel_std(self) -> torch.Tensor:
+        """Per-pixel population std over checkpoints (Eq. 3), shape ``(N, *P)``."""
+        return self._pixel_var().sqrt()
 
     def compute(self) -> torch.Tensor:
         """Raw VoG (paper Eq. 4), shape (N,), float64, >= 0; higher = harder."""
@@ -151,7 +155,7 @@ class VoGAccumulator:
         ``compute() / magnitude()`` in [0, 1] is VoG relative to how strongly the
         logit responds to the input at all.
         """
-        rms = (self.mean.square() + self.pixel_std().square()).sqrt()
+        rms = (self.mean.square() + self._pixel_var()).sqrt()
         return rms.reshape(self.n_samples, -1).mean(dim=1).double()
 
     def _check_complete(self) -> None:

@@ -123,6 +123,8 @@ def authors_toy_script(
     -------
     AuthorsToyRun
     """
+    if int(epochs) < 6:
+        raise ValueError(f"epochs must be >= 6 (three stages of >= 2 epochs), got {epochs}")
     with torch.random.fork_rng(devices=[]):  # the script seeds; the caller's stream stays
         torch.manual_seed(0)
         first = nn.Linear(x_train.shape[1], hidden)
@@ -161,13 +163,11 @@ def authors_toy_script(
     }
     out: dict[str, dict[str, torch.Tensor]] = {}
     for split, grads in stored.items():
-        g = torch.stack(grads).double()  # (epochs, N, features), already accumulated
-        total = g.sum(dim=0)
-        raw = {}
-        for stage, window in stages.items():
-            sel = g[list(window)]
-            mean = total / len(window)
-            raw[stage] = ((sel - mean) ** 2).sum(dim=0).div(len(window)).sqrt().mean(dim=1)
+        g = torch.stack(grads)  # (epochs, N, features), already accumulated by the script
+        raw = {
+            stage: authors_vog(g, window, cumulative=False, window_mean=True)
+            for stage, window in stages.items()
+        }
         out[split] = raw
         out[f"{split} normalized"] = {k: class_normalize(v, ys[split]) for k, v in raw.items()}
     return AuthorsToyRun(vog=out, model=model.eval())

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from ._checks import check_choice
+from ._checks import check_choice, integer_labels
 from .atomic import atomic_write
 from .checkpoints import save_checkpoint
 from .data import as_loader
@@ -30,7 +30,7 @@ from .gradients import frozen_eval
 from .recorder import VoGRecorder
 from .windows import check_windows, stage_windows
 
-__all__ = ["TrainResult", "train_with_vog", "evaluate"]
+__all__ = ["TrainResult", "train_with_vog", "evaluate", "outputs"]
 
 STATE_FILE = "train_state.pt"
 
@@ -97,6 +97,36 @@ def evaluate(
             correct += int((pred == torch.as_tensor(y).cpu()).sum())
             total += len(y)
     return correct / max(total, 1)
+
+
+@torch.no_grad()
+def outputs(
+    model: nn.Module,
+    data: Dataset | Sequence,
+    *,
+    batch_size: int = 512,
+    device=None,
+    num_workers: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``model``'s outputs on every example of ``data``, in order (eval mode, mode restored).
+
+    Returns
+    -------
+    outputs : Tensor, shape (N, ...), float32, on the CPU
+        Logits for a classifier (or whatever ``model`` returns, e.g. features).
+    labels : Tensor, shape (N,), int64, on the CPU
+        The labels ``data`` gives (integral, checked).
+    """
+    device = torch.device(device or next(model.parameters()).device)
+    loader = as_loader(
+        data, batch_size=batch_size, num_workers=num_workers, pin_memory=device.type == "cuda"
+    )
+    out, labels = [], []
+    with frozen_eval(model):
+        for x, y in loader:
+            out.append(model(x.to(device)).float().cpu())
+            labels.append(integer_labels(y).cpu())
+    return torch.cat(out), torch.cat(labels)
 
 
 def train_with_vog(

@@ -145,13 +145,18 @@ def test_authors_toy_script_replay():
         assert not torch.allclose(run.vog["train"][stage], run.vog["test"][stage])  # the leak
     # a linear model: the probability gradient is p(1 - p) (w_y - w_other), so VoG varies
     assert run.vog["test"]["complete"].std() > 0
-    # the stage mean sums every epoch: early differs from the window's own std over 2 epochs
     assert isinstance(run.model, torch.nn.Sequential) and not run.model.training
     again = vog.reference.authors_toy_script(xtr, ytr, xtr, ytr, epochs=6)
     assert torch.equal(again.vog["train"]["late"], run.vog["train"]["late"])  # seeded
     z = run.vog["train normalized"]["complete"]
     for c in (0, 1):
         assert abs(float(z[ytr == c].mean())) < 1e-9
+
+
+def test_authors_toy_script_needs_two_epochs_per_stage():
+    (xtr, ytr), _ = vog.experiments.toy_blobs(30, seed=0)
+    with pytest.raises(ValueError, match="epochs must be >= 6"):
+        vog.reference.authors_toy_script(xtr, ytr, xtr, ytr, epochs=5)
 
 
 def test_authors_toy_script_leaves_the_global_generator_alone():

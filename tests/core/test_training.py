@@ -292,3 +292,21 @@ def test_recorder_in_a_custom_loop_equals_train_with_vog():
     assert not rec.observe(model, 9)  # in no window: nothing to do
     with pytest.raises(ValueError, match="already observed"):
         rec.observe(model, 1)
+
+
+def test_outputs_are_the_models_outputs_in_order_whatever_the_batch_size():
+    model = torch.nn.Linear(3, 2)
+    with torch.no_grad():
+        model.weight.copy_(torch.tensor([[1.0, 0.0, -1.0], [0.5, 2.0, 0.0]]))
+        model.bias.copy_(torch.tensor([0.0, 1.0]))
+    model.train()
+    x = torch.tensor([[1.0, 2.0, 3.0], [0.0, -1.0, 4.0], [2.0, 0.0, 0.0]])
+    y = torch.tensor([1, 0, 1])
+    expected = torch.tensor([[-2.0, 5.5], [-4.0, -1.0], [2.0, 2.0]])
+    for batch_size in (1, 2, 512):
+        out, labels = vog.training.outputs(model, (x, y), batch_size=batch_size)
+        torch.testing.assert_close(out, expected)
+        assert torch.equal(labels, y) and out.dtype == torch.float32
+    assert model.training and all(p.requires_grad for p in model.parameters())
+    with pytest.raises(ValueError, match="non-integral"):
+        vog.training.outputs(model, (x, torch.tensor([0.0, 1.5, 1.0])))

@@ -19,9 +19,9 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .._checks import check_choice, integer_labels
-from ..data import as_loader
+from .._checks import check_choice
 from ..gradients import frozen_eval
+from ..training import outputs
 
 __all__ = ["DETECTORS", "NEEDS", "fit_detector", "split_head"]
 
@@ -43,16 +43,6 @@ def split_head(model: nn.Module) -> tuple[nn.Module, nn.Linear]:
     head = getattr(parent, attr)
     setattr(parent, attr, nn.Identity())
     return encoder.eval().requires_grad_(False), head
-
-
-@torch.no_grad()
-def _features(encoder: nn.Module, data, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    dev = next(encoder.parameters()).device
-    zs, ys = [], []
-    for x, y in as_loader(data, batch_size=batch_size):
-        zs.append(encoder(x.to(dev)).float().cpu())
-        ys.append(integer_labels(y))
-    return torch.cat(zs), torch.cat(ys)
 
 
 def _msp(model, fit_data, batch_size):
@@ -83,7 +73,7 @@ def _mahalanobis(model, fit_data, batch_size):
     from pytorch_ood.detector import Mahalanobis
 
     encoder, _ = split_head(model)
-    detector = Mahalanobis(encoder).fit_features(*_features(encoder, fit_data, batch_size))
+    detector = Mahalanobis(encoder).fit_features(*outputs(encoder, fit_data, batch_size=batch_size))
     return lambda x: detector.predict_features(encoder(x))
 
 
@@ -91,7 +81,7 @@ def _knn(model, fit_data, batch_size):
     from pytorch_ood.detector import KNN
 
     encoder, _ = split_head(model)
-    z, y = _features(encoder, fit_data, batch_size)
+    z, y = outputs(encoder, fit_data, batch_size=batch_size)
     detector = KNN(encoder, k=min(50, len(z))).fit_features(z, y)
     return lambda x: detector.predict_features(encoder(x))
 
@@ -100,7 +90,7 @@ def _vim(model, fit_data, batch_size):
     from pytorch_ood.detector import ViM
 
     encoder, head = split_head(model)
-    z, y = _features(encoder, fit_data, batch_size)
+    z, y = outputs(encoder, fit_data, batch_size=batch_size)
     d = max(1, min(64, z.shape[1] // 2))
     detector = ViM(encoder, d=d, w=head.weight.detach().cpu(), b=head.bias.detach().cpu())
     detector.fit_features(z, y)

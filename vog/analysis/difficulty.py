@@ -38,6 +38,7 @@ from torch.utils.data import Dataset
 from .._checks import integer_labels
 from ..data import as_dataset, as_loader
 from ..gradients import frozen_eval
+from ..training import outputs
 
 __all__ = [
     "TrainingDynamics",
@@ -156,7 +157,8 @@ class TrainingDynamics:
         for name, ds in self.data.items():
             st = self.state[name]
             t0 = time.perf_counter()
-            logits, y = _logits(model, ds, self.batch_size, device)  # y: the labels as loaded
+            # y: the labels as loaded, which the scores are taken against
+            logits, y = outputs(model, ds, batch_size=self.batch_size, device=device)
             self.working["forward pass"] = max(
                 self.working["forward pass"], logits.element_size() * logits.numel()
             )
@@ -257,17 +259,6 @@ def _empty(n: int) -> dict:
         "el2n": None,
         "grand": None,
     }
-
-
-@torch.no_grad()
-def _logits(model: nn.Module, ds, batch_size: int, device: torch.device):
-    """Logits (N, C) and labels (N,) of a data set, both on the CPU, in order."""
-    logits, labels = [], []
-    with frozen_eval(model):
-        for x, y in as_loader(ds, batch_size=batch_size):
-            logits.append(model(x.to(device)).float().cpu())
-            labels.append(integer_labels(y).cpu())
-    return torch.cat(logits), torch.cat(labels)
 
 
 def _grand_all(model, ds, batch_size: int, device: torch.device) -> tuple[torch.Tensor, int]:

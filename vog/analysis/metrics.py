@@ -272,14 +272,15 @@ def detection_metrics(scores, positives, *, budgets=(0.05, 0.10)) -> dict[str, f
     the 5% highest-scored examples; ties broken by example order). Chance:
     AUROC 0.5, average precision and precision@b the positives' share.
     """
-    from sklearn.metrics import average_precision_score, roc_auc_score
+    from .ood import ood_metrics
 
     s, pos = _numpy(scores).ravel().astype(float), _numpy(positives).ravel().astype(bool)
     if s.shape != pos.shape:
         raise ValueError(f"scores and positives differ in length: {s.shape[0]} vs {pos.shape[0]}")
     if pos.all() or not pos.any():
         raise ValueError("positives must hold both True and False")
-    out = {"AUROC": float(roc_auc_score(pos, s)), "AP": float(average_precision_score(pos, s))}
+    found = ood_metrics(s[~pos], s[pos])  # the positives play the OoD examples
+    out = {"AUROC": found["auroc"], "AP": found["aupr_out"]}
     order = np.argsort(-s, kind="stable")
     for b in budgets:
         k = max(1, int(round(b * len(s))))

@@ -24,12 +24,11 @@ import torch
 from torch import nn
 
 from ..checkpoints import load_checkpoint
-from ..data import as_loader
-from ..gradients import frozen_eval
 from ..normalize import class_normalize
 from ..options import ScoringOptions
 from ..scoring import compute_vog
 from ..scoring.checkpoints import working_copy
+from ..training import outputs
 
 __all__ = ["ood_metrics", "msp_score", "predicted_vog", "pooled_vog", "vog_and_msp"]
 
@@ -56,17 +55,13 @@ def ood_metrics(score_in, score_out) -> dict[str, float]:
     }
 
 
-@torch.no_grad()
 def msp_score(model: nn.Module, x, *, batch_size: int = 512, num_workers: int = 0) -> torch.Tensor:
     """OoD score ``-max softmax probability`` of shape (N,); higher = more OoD.
 
     ``x``: images (N, C, H, W) or a Dataset of (image, label) pairs.
     """
-    device = next(model.parameters()).device
-    loader = as_loader(_unlabelled(x), batch_size=batch_size, num_workers=num_workers)
-    with frozen_eval(model):
-        probs = [model(b.to(device)).softmax(1).amax(1).cpu() for b, _ in loader]
-    return -torch.cat(probs).double()
+    logits, _ = outputs(model, _unlabelled(x), batch_size=batch_size, num_workers=num_workers)
+    return -logits.softmax(1).amax(1).double()
 
 
 def _unlabelled(x):

@@ -19,9 +19,7 @@ from pathlib import Path
 import torch
 
 from ..atomic import atomic_write
-from ..data import as_loader
-from ..gradients import frozen_eval
-from ..training import train_with_vog
+from ..training import outputs, train_with_vog
 from .config import ExperimentConfig
 from .data import crop_flip, load_run_data
 from .models import make_model
@@ -112,17 +110,7 @@ def out_of_sample_probabilities(
             seed=cfg.seed + k,
             device=device,
         )
-        probs[out] = _softmax(model, (x[out], y[out]))
+        probs[out] = outputs(model, (x[out], y[out]))[0].double().softmax(1)
     result = CrossValidated(probs, time.perf_counter() - t0, int(folds), epochs)
     atomic_write(path, lambda p: torch.save(asdict(result), p))
     return result
-
-
-@torch.no_grad()
-def _softmax(model: torch.nn.Module, data) -> torch.Tensor:
-    dev = next(model.parameters()).device
-    with frozen_eval(model):
-        out = [
-            model(xb.to(dev)).double().softmax(1).cpu() for xb, _ in as_loader(data, batch_size=512)
-        ]
-    return torch.cat(out)

@@ -22,10 +22,9 @@ from torch.utils.data import Dataset
 from .._checks import check_choice
 from ..analysis.difficulty import TrainingDynamics
 from ..atomic import atomic_write
-from ..data import as_dataset, as_loader
-from ..gradients import frozen_eval
-from ..scoring import VoGResult, compute_vog
-from ..training import evaluate, train_with_vog
+from ..data import as_dataset
+from ..scoring import VoGResult, compute_vog, read_scores, write_scores
+from ..training import evaluate, outputs, train_with_vog
 from .config import ExperimentConfig
 from .data import RunData, crop_flip, load_run_data
 from .models import make_model
@@ -107,7 +106,7 @@ class Experiment:
         check_choice("split", split, ("train", "test"))
         part = self.folder / f"predicted_{split}_{window}.pt"
         if part.is_file():
-            return VoGResult(**torch.load(part, map_location="cpu", weights_only=True))
+            return read_scores(part)
         res = compute_vog(
             self.checkpoints(window),
             self.dataset(split),
@@ -116,8 +115,7 @@ class Experiment:
             mode="sample_major" if self.data.lazy else "streaming",
             batch_size=512,
         )
-        state = {k: getattr(res, k) for k in VoGResult.__dataclass_fields__}
-        atomic_write(part, lambda p: torch.save(state, p))
+        write_scores(res, part)
         return res
 
     def model(self) -> nn.Module:
@@ -214,7 +212,8 @@ def run_experiment(
             cfg, folder, model, data, device, num_workers, progress
         )
     elif "train" not in predictions:  # the training set was not scored: predict it once
-        predictions["train"] = _predict(model, data.scored["train"], num_workers)
+        logits, _ = outputs(model, data.scored["train"], num_workers=num_workers)
+        predictions["train"] = logits.argmax(1)
     state = {
         "history": run.history,
         "vog": vog_scores,
@@ -260,15 +259,6 @@ def _costs(run, dynamics) -> dict[str, dict[str, float]]:
 def _scored(cfg: ExperimentConfig, data: RunData) -> dict:
     """The splits scored during training: the test set, and the training set if asked."""
     return data.scored if cfg.score_train else {"test": data.scored["test"]}
-
-
-@torch.no_grad()
-def _predict(model: nn.Module, data, num_workers: int) -> torch.Tensor:
-    """The final model's argmax predictions of ``data``, (N,), in order."""
-    dev = next(model.parameters()).device
-    loader = as_loader(data, batch_size=512, num_workers=num_workers)
-    with frozen_eval(model):
-        return torch.cat([model(x.to(dev)).argmax(1).cpu() for x, _ in loader])
 
 
 def _score_saved(cfg, folder, model, data, device, num_workers, progress):
