@@ -333,7 +333,8 @@ def predicted(x):
 
 
 raw_in, size_in, pred_in = predicted(x_in)
-msp_scores = vog.analysis.vog_and_msp(files, x_in, sets, model=net)
+final = vog.load_checkpoint(main.model(), files[-1])  # -MSP of the last checkpoint
+msp_in = vog.analysis.msp_score(final, x_in)
 ood_rows = []
 for name, x_out in sets.items():
     raw_out, size_out, pred_out = predicted(x_out)
@@ -345,7 +346,8 @@ for name, x_out in sets.items():
         {
             "OoD set": name,
             "VoG AUROC (%)": 100 * vog.analysis.ood_metrics(paper_in, paper_out)["auroc"],
-            "-MSP AUROC (%)": 100 * vog.analysis.ood_metrics(*msp_scores[name]["MSP"])["auroc"],
+            "-MSP AUROC (%)": 100
+            * vog.analysis.ood_metrics(msp_in, vog.analysis.msp_score(final, x_out))["auroc"],
             "relative VoG AUROC (%)": 100 * vog.analysis.ood_metrics(rel_in, rel_out)["auroc"],
             "gradient size, OoD / in-distribution": float(size_out.median() / size_in.median()),
         }
