@@ -211,9 +211,8 @@ for act in ("relu", "none", activation):
         {"activation": act, "train_acc": r.history[-1]["train_acc"], "spearman_rho_all": rho}
     )
 undefined = "undefined (VoG constant within class)"
-pd.DataFrame(variants).drop_duplicates("activation").set_index("activation").round(3).fillna(
-    undefined
-)
+variants_table = pd.DataFrame(variants).drop_duplicates("activation").set_index("activation")
+variants_table.style.format(precision=3, na_rep=undefined)
 
 # %% [markdown]
 # With a linear model the logit gradient is the same weight row for every
@@ -271,7 +270,7 @@ for tgt in ("logit", "probability"):
             }
         )
 authors_table = pd.DataFrame(rows).set_index(["target", "stage"])
-authors_table.round(3).fillna(undefined)
+authors_table.style.format(precision=3, na_rep=undefined)
 
 # %%
 replay = vog.reference.authors_toy_script(xa, ya, xa_test, ya_test, hidden=hidden, epochs=epochs)
@@ -284,7 +283,7 @@ replay_table = pd.DataFrame(
         }
     }
 )
-replay_table.round(3).fillna(undefined)
+replay_table.style.format(precision=3, na_rep=undefined)
 
 # %% [markdown]
 # The replay trains the authors' linear model with their learning rate, so its

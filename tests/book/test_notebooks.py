@@ -47,6 +47,14 @@ def test_notebook_executes_without_errors(smoke_book, src):
     nb = nbformat.read(smoke_book / "book" / "executed" / f"{src.stem}.ipynb", as_version=4)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+    # nothing on stderr: warnings that say nothing to the reader are silenced at their source
+    stderr = [
+        "".join(o.get("text", ""))
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream" and o.get("name") == "stderr"
+    ]
+    assert not stderr, stderr
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and 'profile = "smoke"' in injected[0].source
 

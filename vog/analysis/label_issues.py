@@ -9,10 +9,25 @@ more likely mislabelled**.
 
 from __future__ import annotations
 
+import importlib
+import warnings
+
 import numpy as np
 import torch
 
 __all__ = ["label_issue_score", "find_label_issues"]
+
+
+def _cleanlab(module: str):
+    """``cleanlab.<module>``, imported without tqdm's "IProgress not found" warning.
+
+    cleanlab imports ``tqdm.auto``, which warns in a Jupyter kernel without
+    ipywidgets; these functions show no progress bar, so the warning says
+    nothing to the reader of a chapter.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        return importlib.import_module(f"cleanlab.{module}")
 
 
 def _arrays(labels, pred_probs) -> tuple[np.ndarray, np.ndarray]:
@@ -32,15 +47,11 @@ def label_issue_score(labels, pred_probs, *, method: str = "self_confidence") ->
     In [0, 1]; higher = more likely mislabelled. ``method`` is cleanlab's
     (``"self_confidence"``, ``"normalized_margin"`` or ``"confidence_weighted_entropy"``).
     """
-    from cleanlab.rank import get_label_quality_scores
-
     y, p = _arrays(labels, pred_probs)
-    return 1.0 - get_label_quality_scores(y, p, method=method)
+    return 1.0 - _cleanlab("rank").get_label_quality_scores(y, p, method=method)
 
 
 def find_label_issues(labels, pred_probs) -> np.ndarray:
     """cleanlab's verdict per example (``cleanlab.filter.find_label_issues``): bool (N,)."""
-    from cleanlab.filter import find_label_issues as _find
-
     y, p = _arrays(labels, pred_probs)
-    return np.asarray(_find(y, p), dtype=bool)
+    return np.asarray(_cleanlab("filter").find_label_issues(y, p), dtype=bool)
