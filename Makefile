@@ -10,14 +10,22 @@ TORCH_PINS := torch==2.14.1 torchvision==0.29.1
 # local mirrors that are absent); those lines say nothing to the reader and are dropped here.
 QUIET := 2>&1 | { grep -v "^WARNING: Location '.*' is ignored" || true; }
 
-.PHONY: env install data notebooks book test test-gpu lint format clean
+.PHONY: env install data notebooks mathjax book test test-gpu lint format clean
+
+# MathJax 3 from the npm registry (checked by SHA-256), served by the book itself from
+# _vendor/mathjax/ so that the maths renders without a network (_config.yml: mathjax_path).
+# Only the TeX-to-HTML bundle and the parts it loads (fonts, extensions, menu, speech) are kept.
+MATHJAX_VERSION := 3.2.2
+MATHJAX_SHA256 := 1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09
+MATHJAX := _vendor/mathjax/tex-mml-chtml.js
+MATHJAX_PARTS := tex-mml-chtml.js input output/chtml.js output/chtml a11y ui adaptors sre
 
 # The environment: a virtualenv with pinned torch and the book/test extras.
 $(VENV)/.deps: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip "setuptools>=77" wheel $(QUIET)
 	$(PY) -m pip install -q $(TORCH_PINS) $(QUIET)
-	$(PY) -m pip install -q ".[vision,book,test]" $(QUIET)
+	$(PY) -m pip install -q ".[vision,book,test,integrations]" $(QUIET)
 	touch $@
 
 env: $(VENV)/.deps
@@ -34,23 +42,35 @@ data: install
 notebooks: install data
 	$(PY) scripts/run_notebooks.py --profile $(PROFILE) --out book/executed
 
-book: notebooks
+$(MATHJAX):
+	@command -v npm >/dev/null || { echo "npm is missing (apt-get install npm; .ci/run does)"; exit 1; }
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT \
+	  && (cd "$$tmp" && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null) \
+	  && echo "$(MATHJAX_SHA256)  $$tmp/mathjax-$(MATHJAX_VERSION).tgz" | sha256sum -c --quiet \
+	  && mkdir -p "$$tmp/x" && tar -xzf "$$tmp/mathjax-$(MATHJAX_VERSION).tgz" -C "$$tmp/x" \
+	  && rm -rf _vendor/mathjax && mkdir -p _vendor/mathjax \
+	  && (cd "$$tmp/x/package/es5" && cp -r --parents $(MATHJAX_PARTS) "$(CURDIR)/_vendor/mathjax/")
+
+mathjax: $(MATHJAX)
+
+book: notebooks $(MATHJAX)
 	$(VENV)/bin/jupyter-book build . -n -W --keep-going
 	@echo "book: $(CURDIR)/_build/html/index.html"
 
 lint: env
 	$(VENV)/bin/ruff check vog tests scripts notebooks benchmarks
 	$(VENV)/bin/ruff format --check vog tests scripts notebooks benchmarks
+	$(VENV)/bin/mypy  # the package's type hints ([tool.mypy] in pyproject.toml: vog/)
 
 format: env
 	$(VENV)/bin/ruff format vog tests scripts notebooks benchmarks
 	$(VENV)/bin/ruff check --fix vog tests scripts notebooks benchmarks
 
-test: install lint
+test: install lint $(MATHJAX)
 	VOG_EXPECT_INSTALLED=1 $(VENV)/bin/pytest -m "not gpu"
 
 test-gpu: install
 	VOG_EXPECT_INSTALLED=1 $(VENV)/bin/pytest -m gpu
 
 clean:
-	rm -rf _build book/executed build vog.egg-info
+	rm -rf _build book/executed build vog.egg-info _vendor/mathjax

@@ -11,7 +11,10 @@ on the weights). Each method runs in its own fresh process. Its peak memory
 counted from the point where the process has built the models and data and run
 the method once on 2 examples: library code paged in, one-time caches and the
 models are in every method's process alike and are not counted. Times are the
-best of ``--repeat`` runs in that process (the machine may be shared). Memory
+best of ``--repeat`` runs in that process (the machine may be shared): wall-clock
+time, or with ``--clock cpu`` the process's CPU time, which on a loaded shared
+machine measures the work done rather than the waiting (use it with
+``--threads 1``: with more threads it also counts threads spinning at barriers). Memory
 is reported twice: the whole peak, and the part that grows with N (the peak
 after the full run minus the peak after a two-batch warm-up; one batch in
 flight is in both), which is what separates O(N) from O(N x K x pixels)
@@ -24,8 +27,18 @@ Methods:
 
 - ``forward``: K forward passes without gradients (a lower bound).
 - ``gradient``: K forward + backward passes for the input gradients of the
-  true-class logit, nothing kept (the floor of any autograd VoG: on a CPU,
-  PyTorch's convolution backward is several times slower than its forward).
+  true-class logit, nothing kept, in the loop order of our sample-major mode
+  (chunks of :data:`vog.scoring.sample_major.CHUNK_BYTES`, checkpoint-major
+  within each chunk, which for these sizes is the store-all order too), the
+  backward seeded with the one-hot of the class: the floor of any autograd VoG
+  (on a CPU, PyTorch's convolution backward is several times slower than its
+  forward).
+- ``gradient_batch_major``: the same passes batch-major (every checkpoint on a
+  batch before the next batch: the order of the sample-major mode before
+  chunks); its time over ``gradient`` is what that loop order costs.
+- ``gradient_gather``: the ``gradient`` loop with the backward seeded through
+  ``gather(...).sum()`` instead of the one-hot ``grad_outputs``: what the
+  seeding costs.
 - ``streaming``: :func:`vog.compute_vog`, checkpoint-major, per-pixel state.
 - ``sample_major``: :func:`vog.compute_vog` ``mode="sample_major"``: O(N) memory.
 - ``sample_major_vmap``: the same with ``vectorize=True``.
@@ -60,6 +73,8 @@ import vog
 METHODS = (
     "forward",
     "gradient",
+    "gradient_batch_major",
+    "gradient_gather",
     "streaming",
     "sample_major",
     "sample_major_vmap",
@@ -75,6 +90,8 @@ GROWTH_RESOLUTION_MB = 1.0
 #: score: float32 rounding of the same maths stays far below it, a ReLU whose
 #: input sits within rounding of zero (switched by another summation order) does not
 DIFFER_REL = 1e-6
+#: how a method's time is taken: wall-clock time, or the process's CPU time (--clock)
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 #: (N, K, batch size) per model, full and --quick
 SIZES = {
     "mlp": ((20000, 8, 500), (4000, 4, 500)),
@@ -82,6 +99,24 @@ SIZES = {
     "resnet18": ((256, 4, 64), (64, 3, 32)),
 }
 
+
+#: full-precision methods whose scores are VoG (candidates for "the fastest correct method",
+#: if their scores agree with the reference: see ``correct``)
+SCORING = (
+    "streaming",
+    "sample_major",
+    "sample_major_vmap",
+    "sample_major_fastconv",
+    "sample_major_compiled",
+    "store_all",
+    "per_sample",
+    "captum",
+)
+#: agreement a correct method keeps with the reference scores: the same kernels to float32
+#: rounding; other kernels (another summation order can flip a ReLU within rounding of zero)
+#: the same ranking and within 1% of the largest score (as ``summary.check_agreement``)
+SAME_KERNELS = ("streaming", "sample_major", "store_all", "captum")
+SAME_KERNELS_REL, OTHER_KERNELS_REL, OTHER_KERNELS_RHO = 1e-5, 1e-2, 0.9999
 
 #: the methods that are vog.compute_vog with these options
 COMPUTE_VOG_OPTIONS = {
@@ -133,6 +168,33 @@ def _store_all(ckpts, batches, dev, gradient) -> torch.Tensor:
     return vog.vog_from_gradients(maps)
 
 
+def _one_hot_seeded(m, xx, yy):
+    out = m(xx)
+    seed = torch.zeros_like(out).scatter_(1, yy.view(-1, 1), 1.0)
+    return torch.autograd.grad(out, xx, grad_outputs=seed)
+
+
+def _gather_seeded(m, xx, yy):
+    return torch.autograd.grad(m(xx).gather(1, yy.view(-1, 1)).sum(), xx)
+
+
+def _chunks(batches, k: int):
+    """The batches grouped as the sample-major mode groups them (its byte budget per chunk)."""
+    from vog.scoring.sample_major import CHUNK_BYTES
+
+    chunk, size = [], 0
+    for xb, yb in batches:
+        pixels = xb[0, 0].numel() if xb.dim() >= 4 else xb[0].numel()  # channel mean
+        bytes_ = len(xb) * (4 * k * pixels + xb[0].numel() * xb.element_size())
+        if chunk and size + bytes_ > CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append((xb, yb))
+        size += bytes_
+    if chunk:
+        yield chunk
+
+
 def run_method(method: str, ckpts, x, y, batch_size: int, device: str) -> torch.Tensor | None:
     dev = torch.device(device)
     data = (x, y)
@@ -147,14 +209,21 @@ def run_method(method: str, ckpts, x, y, batch_size: int, device: str) -> torch.
                 for xb in x.split(batch_size):
                     m(xb.to(dev))
         return None
-    if method == "gradient":
+    if method.startswith("gradient"):
         for m in ckpts:
             m.to(dev).eval().requires_grad_(False)
+        seeded = _gather_seeded if method == "gradient_gather" else _one_hot_seeded
+        if method == "gradient_batch_major":
             for xb, yb in batches(batch_size):
-                xx = xb.to(dev).requires_grad_(True)
-                out = m(xx)
-                seed = torch.zeros_like(out).scatter_(1, yb.to(dev).view(-1, 1), 1.0)
-                torch.autograd.grad(out, xx, grad_outputs=seed)
+                xx, yy = xb.to(dev).requires_grad_(True), yb.to(dev)
+                for m in ckpts:
+                    seeded(m, xx, yy)
+            return None
+        for chunk in _chunks(batches(batch_size), len(ckpts)):
+            chunk = [(xb.to(dev).requires_grad_(True), yb.to(dev)) for xb, yb in chunk]
+            for m in ckpts:
+                for xx, yy in chunk:
+                    seeded(m, xx, yy)
         return None
     if method in COMPUTE_VOG_OPTIONS:
         options = COMPUTE_VOG_OPTIONS[method]
@@ -196,12 +265,13 @@ def worker(args) -> None:
         warm_cuda = torch.cuda.max_memory_allocated() / 2**20
         torch.cuda.reset_peak_memory_stats()
     seconds = float("inf")
+    clock = CLOCKS[args.clock]
     for _ in range(max(args.repeat, 1)):
-        t0 = time.perf_counter()
+        t0 = clock()
         scores = run_method(args.method, ckpts, x, y, args.batch_size, args.device)
         if dev.type == "cuda":
             torch.cuda.synchronize()
-        seconds = min(seconds, time.perf_counter() - t0)
+        seconds = min(seconds, clock() - t0)
     cuda_peak = torch.cuda.max_memory_allocated() / 2**20 if dev.type == "cuda" else None
     out = {
         "seconds": seconds,
@@ -217,7 +287,7 @@ def worker(args) -> None:
 
 
 def measure(
-    model, method, n, k, batch_size, device, threads, tmp: Path, repeat: int = 3
+    model, method, n, k, batch_size, device, threads, tmp: Path, repeat: int = 3, clock="wall"
 ) -> dict | None:
     res, sc = tmp / f"{model}-{method}.json", tmp / f"{model}-{method}.pt"
     cmd = [
@@ -243,6 +313,8 @@ def measure(
         str(threads or 0),
         "--repeat",
         str(1 if method == "per_sample" else repeat),
+        "--clock",
+        clock,
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -255,19 +327,32 @@ def measure(
 
 
 def benchmark(
-    models, *, device="cpu", quick=False, threads=None, methods=METHODS, repeat=3, sizes=None
+    models,
+    *,
+    device="cpu",
+    quick=False,
+    threads=None,
+    methods=METHODS,
+    repeat=3,
+    sizes=None,
+    clock="wall",
 ) -> dict:
     """Run every method for every model; return timings, memory and ratios.
 
-    ``sizes``: (N, K, batch size) for every model instead of the built-in ones.
+    ``sizes``: (N, K, batch size) for every model instead of the built-in ones;
+    ``clock``: ``"wall"`` or ``"cpu"`` (see :data:`CLOCKS`).
     """
+    if clock not in CLOCKS:
+        raise ValueError(f"clock={clock!r} is not valid; choose one of {sorted(CLOCKS)}")
     if "sample_major" not in methods:
         raise ValueError("methods must include 'sample_major' (the ratios are relative to it)")
     results = {
-        "device": device_name(device),
+        "device": device_name(device, threads),
         "torch": torch.__version__,
         "date": time.strftime("%Y-%m-%d"),
         "sizes": "custom" if sizes else "quick" if quick else "full",
+        "clock": clock,
+        "threads": threads or torch.get_num_threads(),
         "models": {},
     }
     with tempfile.TemporaryDirectory() as tmp:
@@ -275,7 +360,7 @@ def benchmark(
             n, k, bs = sizes or SIZES[model][1 if quick else 0]
             rows = {}
             for method in methods:
-                m = measure(model, method, n, k, bs, device, threads, Path(tmp), repeat)
+                m = measure(model, method, n, k, bs, device, threads, Path(tmp), repeat, clock)
                 if m is None:
                     continue
                 if m["cuda_peak_mb"] is not None:
@@ -291,9 +376,11 @@ def benchmark(
                     "scores": m["scores"],
                 }
             ref = rows["streaming" if "streaming" in rows else "sample_major"]["scores"]
-            for r in rows.values():
+            for name, r in rows.items():
                 r.update(agreement(r.pop("scores"), ref))
+                r["correct"] = correct(name, r)
             results["models"][model] = {"n": n, "k": k, "batch_size": bs, "methods": rows}
+            results["models"][model]["fastest_correct"] = fastest_correct(rows)
             results["models"][model]["ratios"] = ratios(results["models"][model])
     return results
 
@@ -312,6 +399,21 @@ def agreement(scores: torch.Tensor | None, ref: torch.Tensor) -> dict:
     }
 
 
+def correct(method: str, row: dict) -> bool | None:
+    """Whether a method's scores are VoG (None for methods that compute no scores)."""
+    if method not in SCORING or row.get("max_rel_diff") is None:
+        return None
+    if method in SAME_KERNELS:
+        return row["max_rel_diff"] < SAME_KERNELS_REL
+    return row["max_rel_diff"] < OTHER_KERNELS_REL and row["spearman_vs_fp32"] > OTHER_KERNELS_RHO
+
+
+def fastest_correct(methods: dict) -> str | None:
+    """The fastest method whose scores are VoG (see :func:`correct`), or None."""
+    ok = {m: r["seconds"] for m, r in methods.items() if r.get("correct")}
+    return min(ok, key=ok.get) if ok else None
+
+
 def ratios(model_result: dict) -> dict:
     """The ratios the targets are stated in (all measured in this run; those whose
     methods were run)."""
@@ -323,7 +425,15 @@ def ratios(model_result: dict) -> dict:
     def time_ratio(a, b):
         return t(a) / t(b) if a in r and b in r else None
 
+    best = fastest_correct(r)
     out = {
+        "ours / fastest correct (time)": time_ratio("sample_major", best) if best else None,
+        "streaming / fastest correct (time)": time_ratio("streaming", best) if best else None,
+        "fastest correct / gradient (time)": time_ratio(best, "gradient") if best else None,
+        "loop order: batch-major / chunked checkpoint-major (gradient time)": time_ratio(
+            "gradient_batch_major", "gradient"
+        ),
+        "seeding: gather / one-hot (gradient time)": time_ratio("gradient_gather", "gradient"),
         "ours / forward (time)": time_ratio("sample_major", "forward"),
         "ours vmap / forward (time)": time_ratio("sample_major_vmap", "forward"),
         "ours fast_conv / forward (time)": time_ratio("sample_major_fastconv", "forward"),
@@ -347,10 +457,11 @@ def ratios(model_result: dict) -> dict:
     return {name: value for name, value in out.items() if value is not None}
 
 
-def device_name(device: str) -> str:
+def device_name(device: str, threads: int | None = None) -> str:
+    """The device in words; on a CPU with the threads the methods run with."""
     if device.startswith("cuda"):
         return torch.cuda.get_device_name(torch.device(device))
-    return f"CPU: {cpu_model()}, {torch.get_num_threads()} threads"
+    return f"CPU: {cpu_model()}, {threads or torch.get_num_threads()} threads"
 
 
 def cpu_model() -> str:
@@ -374,6 +485,9 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--repeat", type=int, default=3, help="time: best of this many runs")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument(
+        "--clock", choices=list(CLOCKS), default="wall", help="wall-clock or process CPU time"
+    )
     ap.add_argument("--with-compile", action="store_true", help="also time torch.compile")
     ap.add_argument(
         "--methods",
@@ -412,8 +526,9 @@ def main(argv=None) -> int:
         methods=methods,
         repeat=args.repeat,
         sizes=tuple(args.sizes) if args.sizes else None,
+        clock=args.clock,
     )
-    print(f"device: {res['device']}  torch {res['torch']}")
+    print(f"device: {res['device']}  torch {res['torch']}  ({res['clock']} time)")
     for model, mr in res["models"].items():
         print(f"\n{model}: N={mr['n']} K={mr['k']} batch={mr['batch_size']}")
         print(
@@ -427,8 +542,9 @@ def main(argv=None) -> int:
                 f"  {method:<21} {r['seconds']:>9.3f} {r['peak_mb']:>9.1f} "
                 f"{r['growth_mb']:>9.1f} {diff:>11} {differ:>7}"
             )
+        print(f"  fastest correct method: {mr['fastest_correct']}")
         for name, value in mr["ratios"].items():
-            print(f"  {name:<40} {value:7.2f}x")
+            print(f"  {name:<66} {value:7.2f}x")
     if args.json:
         vog.atomic.atomic_write(args.json, lambda p: p.write_text(json.dumps(res, indent=1)))
     return 0

@@ -24,16 +24,30 @@
 # from the cache). Each bucket's error comes with a 95% bootstrap interval:
 # resampling the test set shows how much of a bucket's error is noise.
 
-# %% tags=["parameters"]
+# %% [markdown]
+# ## Findings
+#
+# - Error by VoG (Fig. 4, 10): **{glue:text}`err_mark`**
+#   ({glue:text}`err_reason`). Test error of the 10% of examples with the
+#   highest VoG: {glue:text}`err_top:.1f`%; lowest 10%:
+#   {glue:text}`err_bottom:.1f`%; all: {glue:text}`err_all:.1f`%. Trend of error
+#   over the buckets: {glue:text}`err_trend:+.2f`.
+# - With the predicted label (Fig. 12a, no labels needed): top 10%
+#   {glue:text}`err_pred_top:.1f`%, bottom 10% {glue:text}`err_pred_bottom:.1f`%.
+# - Class level (Fig. 9): **{glue:text}`err_class_mark`**; the correlation of a
+#   class's mean VoG with its false-negative rate is {glue:text}`err_class_r:.2f`
+#   (paper: 0.65 / 0.59).
+# - All of the chapter's checks: {glue:text}`err_claims`. The chapter
+#   {doc}`11_when_claims_hold` checks the same claims over data sets,
+#   schedules, windows, normalisation and labels, and explains where and why
+#   they fail.
+# - Profile **{glue:text}`err_profile`**: {glue:text}`err_setup`; VoG is the
+#   paper's signed class-normalised score.
+
+# %% tags=["parameters", "hide-cell"]
 profile = "default"  # which parameter profile produced this page
-experiment = {
-    "dataset": "fashion_mnist",
-    "model": "lenet",
-    "epochs": 10,
-    "lr": 0.05,
-    "lr_milestones": [4, 7],
-    "vog_every": 2,
-}  # vog.experiments.ExperimentConfig
+experiment = "fashion-lenet"  # a preset of vog.experiments.PRESETS (or flat settings)
+overrides = {}  # settings that replace the preset's, e.g. {"epochs": 20}
 cache_dir = "data/runs"  # trained runs are cached here and shared between chapters
 data_root = "data"  # data sets live here
 window = "all"  # VoG window analysed: early | late | all
@@ -49,13 +63,16 @@ from myst_nb import glue
 
 import vog
 
-cfg = vog.experiments.ExperimentConfig(**experiment)
+cfg = vog.experiments.experiment_config(experiment, **overrides)
 run = vog.experiments.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
 glue("err_profile", profile, display=False)
 glue("err_setup", f"{cfg.model} on {cfg.dataset}, window '{window}'", display=False)
 labels, pred = run.labels["test"], run.predictions["test"]
-correct = (pred == labels).numpy()
-normalised = {w: vog.class_normalize(run.vog["test"][w], labels) for w in run.windows()}
+correct = vog.experiments.correct(run, "test")
+normalised = {
+    w: vog.experiments.vog_variants(run, "test", w, names=("signed",))["signed"]
+    for w in run.windows()
+}
 print(f"test error {100 * (1 - correct.mean()):.2f}% on {len(correct)} test images")
 
 # %% tags=["remove-input"]
@@ -63,9 +80,14 @@ vog.experiments.companion.launch_links("03_error_by_vog")
 
 # %% [markdown]
 # ## Fig. 4: error per VoG percentile bucket, with 95% bootstrap intervals
+#
+# One panel per window. **What to look at:** whether the bars climb from left
+# (lowest VoG) to right (highest VoG) as the paper's do, and whether the
+# black 95% intervals of the first and last buckets overlap (then the data
+# cannot tell them apart). The dashed line is the error of the whole test set.
 
-# %%
-fig, axes = plt.subplots(1, 3, figsize=(14, 3.4), sharey=True)
+# %% tags=["hide-input"]
+fig, axes = plt.subplots(3, 1, figsize=(6.5, 9), sharex=True)
 curves = {}
 for ax, w in zip(axes, ("early", "late", "all"), strict=True):
     b = vog.analysis.bootstrap_percentile_errors(normalised[w], correct, bins=bins, n_boot=n_boot)
@@ -93,7 +115,7 @@ plt.show()
 #
 # ## Fig. 10: bottom 10%, all, top 10%
 
-# %%
+# %% tags=["hide-input"]
 tails = pd.DataFrame(
     {w: vog.analysis.tail_errors(normalised[w], correct) for w in ("early", "late", "all")}
 ).mul(100)
@@ -104,18 +126,19 @@ tails.round(2)
 #
 # Recomputed from the saved checkpoints of the window with the logit of the
 # final model's predicted class ({meth}`vog.experiments.Experiment.predicted`),
-# so no label is needed.
+# so no label is needed. **What to look at:** whether the two curves agree; if
+# they do, VoG needs no labels to find the examples the model gets wrong.
 
-# %%
-pred_vog = run.predicted("test", window)
-upper, err_pred = vog.analysis.error_by_percentile(pred_vog.normalized, correct, bins=bins)
-fig, ax = plt.subplots(figsize=(6, 3.4))
+# %% tags=["hide-input"]
+pred_scores = vog.experiments.vog_variants(run, "test", window, names=("predicted",))["predicted"]
+upper, err_pred = vog.analysis.error_by_percentile(pred_scores, correct, bins=bins)
+fig, ax = plt.subplots(figsize=(6.5, 3.6))
 ax.plot(upper, 100 * curves[window]["error"], "o-", label="true label")
 ax.plot(upper, 100 * err_pred, "s-", label="predicted label")
 ax.set(xlabel="VoG percentile bucket", ylabel="error (%)", title=f"VoG({window})")
 ax.legend()
 plt.show()
-tails_pred = vog.analysis.tail_errors(pred_vog.normalized, correct)
+tails_pred = vog.analysis.tail_errors(pred_scores, correct)
 pd.Series(tails_pred).mul(100).round(2).to_frame("predicted-label VoG error (%)")
 
 # %% [markdown]
@@ -123,10 +146,12 @@ pd.Series(tails_pred).mul(100).round(2).to_frame("predicted-label VoG error (%)"
 #
 # Mean raw VoG of each class against the class's false-negative rate
 # (class-normalised scores have mean 0 in every class by construction).
+# **What to look at:** the paper's classes line up from bottom left to top
+# right (harder classes have a higher mean VoG and more false negatives).
 
-# %%
+# %% tags=["hide-input"]
 cl = vog.analysis.class_level(run.vog["test"][window], labels, pred)
-fig, ax = plt.subplots(figsize=(5, 3.6))
+fig, ax = plt.subplots(figsize=(6.5, 4.2))
 ax.scatter(cl["mean_abs_score"], 100 * cl["fnr"])
 for c, xv, yv in zip(cl["classes"], cl["mean_abs_score"], 100 * cl["fnr"], strict=True):
     ax.annotate(run.class_names[c], (xv, yv), fontsize=8)
@@ -137,7 +162,7 @@ ax.set(
 )
 plt.show()
 
-# %%
+# %% tags=["remove-cell"]
 t = tails[window]
 glue("err_top", float(t["top 10%"]), display=False)
 glue("err_bottom", float(t["bottom 10%"]), display=False)
@@ -153,7 +178,7 @@ glue("err_pred_bottom", 100 * float(tails_pred["bottom 10%"]), display=False)
 # the whole set's, for the true and the predicted label; positive class-level correlation.
 verdicts = {
     "true label": vog.analysis.claims.error_by_vog(normalised[window], correct),
-    "predicted label": vog.analysis.claims.error_by_vog(pred_vog.normalized, correct),
+    "predicted label": vog.analysis.claims.error_by_vog(pred_scores, correct),
     "class level": vog.analysis.claims.class_level_correlation(
         run.vog["test"][window], labels, pred
     ),
@@ -166,23 +191,27 @@ glue(
 )
 if require_claims:
     assert not failed, failed
+# The verdict board's marks: the same conditions with 95% intervals
+# (vog.analysis.evidence, shared with the study of chapter 11).
+error_ev = vog.analysis.evidence.error_evidence(normalised[window], correct, n_boot=n_boot)
+gap, below = error_ev.conditions  # top minus bottom error, overall minus bottom error
+glue("err_mark", error_ev.verdict, display=False)
+glue(
+    "err_reason",
+    f"error top − bottom [{100 * gap.low:+.1f}, {100 * gap.high:+.1f}], "
+    f"all − bottom [{100 * below.low:+.1f}, {100 * below.high:+.1f}] points (95%)",
+    display=False,
+)
+class_ev = vog.analysis.evidence.class_evidence(run.vog["test"][window], labels, pred)
+r = class_ev.conditions[0]
+glue("err_class_mark", class_ev.verdict, display=False)
+glue(
+    "err_class_reason",
+    f"r in [{r.low:+.2f}, {r.high:+.2f}] (95%, {class_ev.numbers['classes']} classes)",
+    display=False,
+)
 
 # %% [markdown]
-# ## Summary
-#
-# - Profile **{glue:text}`err_profile`**: {glue:text}`err_setup`.
-# - Test error of the 10% of examples with the highest VoG:
-#   {glue:text}`err_top:.1f`%; lowest 10%: {glue:text}`err_bottom:.1f`%; all:
-#   {glue:text}`err_all:.1f`%. Trend of error over the deciles:
-#   {glue:text}`err_trend:+.2f`. With the predicted label: top 10%
-#   {glue:text}`err_pred_top:.1f`%, bottom 10% {glue:text}`err_pred_bottom:.1f`%.
-#   Class-level correlation of mean VoG with the false-negative rate:
-#   {glue:text}`err_class_r:.2f` (paper: 0.65 / 0.59).
-# - The paper's claims of this chapter are **{glue:text}`err_claims`** here.
-#   The chapter {doc}`11_when_claims_hold` checks the same claims over data
-#   sets, schedules, windows, normalisation and labels, and explains where and
-#   why they fail.
-#
 # ## Try it yourself
 #
 # 1. Run the chapter with `-p window late` and `-p window early`: the late
@@ -190,6 +219,7 @@ if require_claims:
 #    the flip ({doc}`07_dynamics`).
 # 2. Set `-p bins 5`: with twice as many images per bucket the bootstrap
 #    intervals narrow by about a factor of 1.4 (the square root of 2).
-# 3. Replace `normalised[w]` in the first code cell by the raw scores
-#    `run.vog["test"][w]`: classes with a higher mean VoG now fill the top
-#    deciles, and the curve mixes class difficulty with example difficulty.
+# 3. In the first code cell, ask {func}`vog.experiments.vog_variants` for
+#    `"raw"` instead of `"signed"` (and read `["raw"]`): classes with a higher
+#    mean VoG now fill the top deciles, and the curve mixes class difficulty
+#    with example difficulty.

@@ -30,16 +30,24 @@
 # as the main text states it, on the usual run; the low-learning-rate run is
 # the supplement's variant, shown without a check.
 
-# %% tags=["parameters"]
+# %% [markdown]
+# ## Findings
+#
+# - The early/late flip **{glue:text}`dyn_mark`** here
+#   ({glue:text}`dyn_reason`): at the usual learning rate the trend of error
+#   over the VoG buckets is {glue:text}`dyn_early_usual:+.2f` early and
+#   {glue:text}`dyn_late_usual:+.2f` late (the flip needs the first negative
+#   and the second positive). The chapter {doc}`11_when_claims_hold` checks
+#   the flip over data sets and schedules and explains the late trend's sign.
+# - At the low learning rate the early trend is {glue:text}`dyn_early_low:+.2f`;
+#   that network ends with {glue:text}`dyn_low_error:.1f`% test error.
+# - Profile **{glue:text}`dyn_profile`**: {glue:text}`dyn_setup`; VoG is the
+#   paper's signed class-normalised score.
+
+# %% tags=["parameters", "hide-cell"]
 profile = "default"  # which parameter profile produced this page
-experiment = {
-    "dataset": "fashion_mnist",
-    "model": "lenet",
-    "epochs": 10,
-    "lr": 0.05,
-    "lr_milestones": [4, 7],
-    "vog_every": 2,
-}  # vog.experiments.ExperimentConfig
+experiment = "fashion-lenet"  # a preset of vog.experiments.PRESETS (or flat settings)
+overrides = {}  # settings that replace the preset's, e.g. {"epochs": 20}
 low_lr = 0.001  # the supplement's lower learning rate
 low_lr_epochs = 10  # length of the low-learning-rate run (its early window is what matters)
 cache_dir = "data/runs"  # trained runs are cached here and shared between chapters
@@ -56,24 +64,26 @@ from myst_nb import glue
 import vog
 
 glue("dyn_profile", profile, display=False)
+settings = vog.experiments.experiment_settings(experiment, **overrides)
 runs = {}
 variants = {
-    "usual learning rate": experiment,
+    "usual learning rate": settings,
     # the variant needs test-set VoG only: the training set is not scored
     "low learning rate": {
-        **experiment,
+        **settings,
         "lr": low_lr,
         "epochs": low_lr_epochs,
-        "lr_milestones": [m for m in experiment.get("lr_milestones", []) if m < low_lr_epochs],
+        "lr_milestones": [m for m in settings.get("lr_milestones", []) if m < low_lr_epochs],
         "score_train": False,
     },
 }
 for name, params in variants.items():
-    cfg = vog.experiments.ExperimentConfig(**params)
+    cfg = vog.experiments.experiment_config(params)
     runs[name] = vog.experiments.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
 glue(
     "dyn_setup",
-    f"{cfg.model} on {cfg.dataset}, learning rates {experiment['lr']} and {low_lr}",
+    f"{cfg.model} on {cfg.dataset}, "
+    f"learning rates {runs['usual learning rate'].config.lr} and {low_lr}",
     display=False,
 )
 
@@ -82,15 +92,19 @@ vog.experiments.companion.launch_links("07_dynamics")
 
 # %% [markdown]
 # ## Error per VoG decile, early and late (Fig. 5, 8, 11)
+#
+# One panel per run and stage. **What to look at:** the paper's flip is bars
+# falling from left to right in the early panels and rising in the late ones;
+# the table below gives each trend with its 95% bootstrap interval (an
+# interval across 0 means the data cannot tell the direction).
 
-# %%
-fig, axes = plt.subplots(2, 2, figsize=(11, 6), sharey="row")
+# %% tags=["hide-input"]
+fig, axes = plt.subplots(4, 1, figsize=(6.5, 11), sharex=True)
 rows = []
 for r, (name, run) in enumerate(runs.items()):
-    labels = run.labels["test"]
-    correct = (run.predictions["test"] == labels).numpy()
+    correct = vog.experiments.correct(run, "test")
     for c, stage in enumerate(("early", "late")):
-        score = vog.class_normalize(run.vog["test"][stage], labels)
+        score = vog.experiments.vog_variants(run, "test", stage, names=("signed",))["signed"]
         b = vog.analysis.bootstrap_percentile_errors(score, correct, bins=bins, n_boot=n_boot)
         upper, err, rho = b["upper"], b["error"], b["trend"]
         rows.append(
@@ -102,14 +116,15 @@ for r, (name, run) in enumerate(runs.items()):
                 "test error (%)": 100 * (1 - correct.mean()),
             }
         )
-        vog.analysis.percentile_error_plot(axes[r, c], upper, err, baseline=1 - correct.mean())
-        axes[r, c].set_title(f"{name}: VoG({stage}), trend {rho:+.2f}")
+        ax = axes[2 * r + c]
+        vog.analysis.percentile_error_plot(ax, upper, err, baseline=1 - correct.mean())
+        ax.set_title(f"{name}: VoG({stage}), trend {rho:+.2f}")
 plt.tight_layout()
 plt.show()
 trends = pd.DataFrame(rows).set_index(["run", "stage"])
 trends.round(3)
 
-# %%
+# %% tags=["remove-cell"]
 early_usual = trends.loc[("usual learning rate", "early"), "trend (Spearman)"]
 late_usual = trends.loc[("usual learning rate", "late"), "trend (Spearman)"]
 early_low = trends.loc[("low learning rate", "early"), "trend (Spearman)"]
@@ -126,31 +141,32 @@ glue(
 # Paper claim (Sec. 3 (5)): early-stage error falls with VoG, late-stage error rises with VoG
 # (vog.analysis.claims.early_late_flip, the check the diagnosis chapter shares).
 usual = runs["usual learning rate"]
-y = usual.labels["test"]
+signed = {
+    stage: vog.experiments.vog_variants(usual, "test", stage, names=("signed",))["signed"]
+    for stage in ("early", "late")
+}
 verdict = vog.analysis.claims.early_late_flip(
-    vog.class_normalize(usual.vog["test"]["early"], y),
-    vog.class_normalize(usual.vog["test"]["late"], y),
-    (usual.predictions["test"] == y).numpy(),
-    bins=bins,
+    signed["early"], signed["late"], vog.experiments.correct(usual, "test"), bins=bins
 )
 glue("dyn_claim", verdict.text(), display=False)
+# the verdict board's mark: both trends with 95% bootstrap intervals
+# (vog.analysis.evidence, shared with the study of chapter 11)
+correct_usual = vog.experiments.correct(usual, "test")
+flip_ev = vog.analysis.evidence.flip_evidence(
+    signed["early"], signed["late"], correct_usual, bins=bins, n_boot=n_boot
+)
+minus_early, late = flip_ev.conditions
+glue("dyn_mark", flip_ev.verdict, display=False)
+glue(
+    "dyn_reason",
+    f"trend early [{-minus_early.high:+.2f}, {-minus_early.low:+.2f}], "
+    f"late [{late.low:+.2f}, {late.high:+.2f}] (95%)",
+    display=False,
+)
 if require_claims:
     assert verdict.holds, verdict
 
 # %% [markdown]
-# ## Summary
-#
-# - Profile **{glue:text}`dyn_profile`**: {glue:text}`dyn_setup`.
-# - Trend of error over VoG deciles at the usual learning rate: early
-#   {glue:text}`dyn_early_usual:+.2f`, late {glue:text}`dyn_late_usual:+.2f`
-#   (Spearman over 10 deciles; the flip needs the first negative and the
-#   second positive). The flip is **{glue:text}`dyn_claim`** here; the table
-#   gives each trend's 95% bootstrap interval. The chapter
-#   {doc}`11_when_claims_hold` checks the flip over data sets and schedules and
-#   explains the late trend's sign.
-# - At the low learning rate the early trend is {glue:text}`dyn_early_low:+.2f`;
-#   that network ends with {glue:text}`dyn_low_error:.1f`% test error.
-#
 # ## Try it yourself
 #
 # 1. Lower the rate further (`-p low_lr 0.0003`) or raise it (`-p low_lr
@@ -158,6 +174,5 @@ if require_claims:
 #    slow start, as the supplement says for CIFAR?
 # 2. Use 5 buckets (`-p bins 5`): fewer points per curve, but each with twice
 #    the images; compare the width of the trends' intervals.
-# 3. Run the chapter on the smoke profile's MLP on digits (`-y "experiment:
-#    {dataset: digits, model: mlp, epochs: 6, lr: 0.1}"`): seconds on a
-#    laptop, and a very different network.
+# 3. Run the chapter on the smoke profile's MLP on digits (`-p experiment
+#    digits-mlp`): seconds on a laptop, and a very different network.

@@ -28,16 +28,25 @@
 # ODIN image folders. Scores follow the convention
 # of {mod}`vog.analysis.ood` (higher = more OoD; MSP enters as -MSP).
 
-# %% tags=["parameters"]
+# %% [markdown]
+# ## Findings
+#
+# - The paper's claim that VoG beats MSP **{glue:text}`msp_mark`** here
+#   ({glue:text}`msp_reason`).
+# - Mean AUROC over the OoD sets: VoG {glue:text}`msp_vog_auroc:.1f`%, MSP
+#   {glue:text}`msp_msp_auroc:.1f`% (difference {glue:text}`msp_gain:+.1f`
+#   points; paper: +2.62 on CIFAR-10).
+# - Why: the chapter {doc}`11_when_claims_hold` compares the gradient size of
+#   in- and out-of-distribution images.
+# - Profile **{glue:text}`msp_profile`**: {glue:text}`msp_setup`; VoG of the
+#   predicted label. The `paper` profile compares ResNet-18, DenseNet-BC
+#   (L=100, k=12) and WRN-28-10, each trained with the CIFAR-10 recipe of the
+#   training chapter.
+
+# %% tags=["parameters", "hide-cell"]
 profile = "default"  # which parameter profile produced this page
-experiment = {
-    "dataset": "fashion_mnist",
-    "model": "lenet",
-    "epochs": 10,
-    "lr": 0.05,
-    "lr_milestones": [4, 7],
-    "vog_every": 2,
-}  # vog.experiments.ExperimentConfig
+experiment = "fashion-lenet"  # a preset of vog.experiments.PRESETS (or flat settings)
+overrides = {}  # settings that replace the preset's, e.g. {"epochs": 20}
 architectures = ["lenet"]  # models trained with `experiment` and compared (paper: 3)
 ood_sets = {
     "MNIST": "mnist",
@@ -60,10 +69,10 @@ from myst_nb import glue
 
 import vog
 
-cfg = vog.experiments.ExperimentConfig(**experiment)
+cfg = vog.experiments.experiment_config(experiment, **overrides)
 runs = {
     arch: vog.experiments.run_experiment(
-        vog.experiments.ExperimentConfig(**{**experiment, "model": arch}),
+        vog.experiments.experiment_config(experiment, **{**overrides, "model": arch}),
         cache_dir=cache_dir,
         data_root=data_root,
     )
@@ -81,10 +90,20 @@ glue(
     f"{', '.join(architectures)} on {cfg.dataset}; OoD: {', '.join(sets)}",
     display=False,
 )
-fig, axes = plt.subplots(1, len(sets) + 1, figsize=(2.2 * (len(sets) + 1), 2.4))
-vog.analysis.image_grid(axes[0], x_in[:9], ncols=3, title="in-distribution")
-for ax, (name, x) in zip(axes[1:], sets.items(), strict=True):
+
+# %% [markdown]
+# Nine images of the in-distribution test set and of each OoD set.
+
+# %% tags=["hide-input"]
+ncols = 3
+nrows = -(-(len(sets) + 1) // ncols)
+fig, axes = plt.subplots(nrows, ncols, figsize=(6.5, 2.4 * nrows), squeeze=False)
+vog.analysis.image_grid(axes.flat[0], x_in[:9], ncols=3, title="in-distribution")
+for ax, (name, x) in zip(axes.flat[1:], sets.items(), strict=False):
     vog.analysis.image_grid(ax, x[:9], ncols=3, title=name)
+for ax in axes.flat[len(sets) + 1 :]:
+    ax.axis("off")
+plt.tight_layout()
 plt.show()
 
 # %% tags=["remove-input"]
@@ -99,12 +118,14 @@ vog.experiments.companion.launch_links("09_ood_msp")
 # `n_fit` training images and their labels.
 
 # %%
+scored = {  # model: {OoD set: {"VoG": (score_in, score_out), "MSP": (...)}}
+    arch: vog.analysis.vog_and_msp(run.checkpoints(window), x_in, sets, model=run.model())
+    for arch, run in runs.items()
+}
 rows = [
     {"model": arch, "OoD set": name, "method": method, **vog.analysis.ood_metrics(s_in, s_out)}
-    for arch, run in runs.items()
-    for name, per_method in vog.analysis.vog_and_msp(
-        run.checkpoints(window), x_in, sets, model=run.model()
-    ).items()
+    for arch, per_set in scored.items()
+    for name, per_method in per_set.items()
     for method, (s_in, s_out) in per_method.items()
 ]
 for arch, run in runs.items():
@@ -125,11 +146,11 @@ for arch, run in runs.items():
 table = pd.DataFrame(rows).set_index(["model", "OoD set", "method"]).mul(100)
 table.round(1)
 
-# %%
+# %% tags=["hide-input"]
 mean_auroc = table["auroc"].groupby(level="method").mean()
 mean_auroc.sort_values(ascending=False).round(1).to_frame("mean AUROC over models and sets (%)")
 
-# %%
+# %% tags=["remove-cell"]
 gain = float(mean_auroc["VoG"] - mean_auroc["MSP"])
 glue("msp_gain", gain, display=False)
 glue("msp_vog_auroc", float(mean_auroc["VoG"]), display=False)
@@ -142,22 +163,27 @@ verdict = vog.analysis.claims.beats_baselines(
     mean_auroc.to_dict(), method="VoG", baselines=("MSP",)
 )
 glue("msp_claims", verdict.text(), display=False)
+# the verdict board's mark: VoG's mean AUROC minus MSP's with a 95% bootstrap interval over
+# the images (vog.analysis.evidence, shared with the study of chapter 11)
+pairs = {
+    method: {f"{arch}, {name}": m[method] for arch, s in scored.items() for name, m in s.items()}
+    for method in ("VoG", "MSP")
+}
+msp_ev = vog.analysis.evidence.msp_evidence(pairs["VoG"], pairs["MSP"])
+per_set = table["auroc"].unstack("method")
+wins = int((per_set["VoG"] > per_set["MSP"]).sum())
+diff = msp_ev.conditions[0]
+glue("msp_mark", msp_ev.verdict, display=False)
+glue(
+    "msp_reason",
+    f"gain [{100 * diff.low:+.1f}, {100 * diff.high:+.1f}] points (95%); "
+    f"VoG ahead on {wins} of {len(per_set)} model and OoD-set pairs",
+    display=False,
+)
 if require_claims:
     assert verdict.holds, mean_auroc
 
 # %% [markdown]
-# ## Summary
-#
-# - Profile **{glue:text}`msp_profile`**: {glue:text}`msp_setup`.
-# - Mean AUROC over the OoD sets: VoG {glue:text}`msp_vog_auroc:.1f`%, MSP
-#   {glue:text}`msp_msp_auroc:.1f`% (difference {glue:text}`msp_gain:+.1f`
-#   points; paper: +2.62 on CIFAR-10).
-# - The paper's claim that VoG beats MSP is **{glue:text}`msp_claims`** here.
-# - The `paper` profile compares ResNet-18, DenseNet-BC (L=100, k=12) and
-#   WRN-28-10, each trained with the CIFAR-10 recipe of the training chapter.
-# - Why: the chapter {doc}`11_when_claims_hold` compares the gradient size of
-#   in- and out-of-distribution images.
-#
 # ## Try it yourself
 #
 # 1. Add scikit-learn's digits as an OoD set (`-y "ood_sets: {digits: digits,

@@ -31,18 +31,28 @@
 # each oriented "higher = harder" (or "more likely mislabelled"). The run is
 # the memorisation chapter's: 20% of the training labels shuffled.
 
-# %% tags=["parameters"]
+# %% [markdown]
+# ## Findings
+#
+# - **Shuffled labels.** The best of {glue:text}`cmp_n_scores` scores is
+#   {glue:text}`cmp_best` (AUROC {glue:text}`cmp_best_auroc:.1f`%); the best
+#   VoG variant, {glue:text}`cmp_best_vog`, ranks {glue:text}`cmp_vog_rank`
+#   (AUROC {glue:text}`cmp_best_vog_auroc:.1f`%, precision
+#   {glue:text}`cmp_best_vog_p10:.1f`% among the 10% it ranks highest);
+#   cleanlab's label-quality score reaches {glue:text}`cmp_cleanlab_auroc:.1f`%.
+# - **Test error by decile.** The steepest rising curve belongs to
+#   {glue:text}`cmp_decile_best`; among VoG's variants to
+#   {glue:text}`cmp_decile_best_vog` (trend {glue:text}`cmp_decile_best_vog_trend:+.2f`).
+# - **Cost.** The table at the end: what each score adds to an epoch and keeps
+#   in memory. VoG needs gradients and per-pixel state (or, scored afterwards
+#   in sample-major mode, saved checkpoints); the output-based scores need one
+#   forward pass per epoch; cleanlab needs extra training runs.
+# - Profile **{glue:text}`cmp_profile`**: {glue:text}`cmp_setup`.
+
+# %% tags=["parameters", "hide-cell"]
 profile = "default"  # which parameter profile produced this page
-experiment = {
-    "dataset": "fashion_mnist",
-    "model": "lenet",
-    "epochs": 10,
-    "lr": 0.05,
-    "lr_milestones": [4, 7],
-    "vog_every": 2,
-    "label_noise": 0.2,
-    "record_dynamics": True,
-}  # vog.experiments.ExperimentConfig
+experiment = "fashion-lenet-noisy"  # a preset of vog.experiments.PRESETS (or flat settings)
+overrides = {}  # settings that replace the preset's, e.g. {"label_noise": 0.4}
 cache_dir = "data/runs"  # trained runs are cached here and shared between chapters
 data_root = "data"  # data sets live here
 cv_folds = 2  # cross-validation folds for cleanlab's out-of-sample probabilities
@@ -52,13 +62,12 @@ n_boot = 100  # bootstrap resamples for the trends' intervals
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from myst_nb import glue
 
 import vog
 
-cfg = vog.experiments.ExperimentConfig(**experiment)
+cfg = vog.experiments.experiment_config(experiment, **overrides)
 run = vog.experiments.run_experiment(cfg, cache_dir=cache_dir, data_root=data_root)
 cv = vog.experiments.out_of_sample_probabilities(
     cfg, folds=cv_folds, epochs=cv_epochs, cache_dir=cache_dir, data_root=data_root
@@ -79,20 +88,24 @@ vog.experiments.companion.launch_links("12_compare_scores")
 
 
 # %%
+# VoG's variants (vog.experiments.vog_variants) under the names the tables show
+shown_as = {
+    "raw": "VoG raw",
+    "signed": "VoG class-normalised",
+    "absolute": "|VoG| class-normalised",
+    "relative": "VoG relative, class-normalised",
+}
+
+
 def vog_scores(split):
     """VoG's variants for one split: {name: values}, higher = harder."""
-    y = run.labels[split]
     out = {}
     for w in run.windows():
-        raw = run.vog[split][w]
-        out[f"VoG raw ({w})"] = raw
-        out[f"VoG class-normalised ({w})"] = vog.class_normalize(raw, y)
-        out[f"|VoG| class-normalised ({w})"] = vog.class_normalize(raw, y, mode="abs_zscore")
-        out[f"VoG relative, class-normalised ({w})"] = vog.class_normalize(
-            raw / run.magnitude[split][w], y
-        )
-    out["VoG predicted label (all)"] = run.predicted(split, "all").normalized
-    return {k: np.asarray(v, dtype=float) for k, v in out.items()}
+        for name, s in vog.experiments.vog_variants(run, split, w, names=shown_as).items():
+            out[f"{shown_as[name]} ({w})"] = s
+    predicted = vog.experiments.vog_variants(run, split, "all", names=("predicted",))
+    out["VoG predicted label (all)"] = predicted["predicted"]
+    return out
 
 
 train_scores = {
@@ -115,14 +128,14 @@ test_scores = {
 # and 10% highest-scored images (an auditor's budget; chance: the shuffled
 # share, 20% minus the shuffled labels that landed on their own class).
 
-# %%
+# %% tags=["hide-input"]
 flag = pd.DataFrame(
     {name: vog.analysis.detection_metrics(s, noisy) for name, s in train_scores.items()}
 ).T.mul(100)
 flag = flag.sort_values("AUROC", ascending=False)
 flag.round(1)
 
-# %%
+# %% tags=["hide-input"]
 issues = vog.analysis.label_issues.find_label_issues(run.labels["train"], cv.probs)
 found = {
     "flagged": int(issues.sum()),
@@ -141,8 +154,8 @@ pd.Series(found).round(1).to_frame("cleanlab find_label_issues")
 # model gets wrong has a negative margin); VoG, EL2N and the averaged scores
 # are not.
 
-# %%
-correct = (run.predictions["test"] == run.labels["test"]).numpy()
+# %% tags=["hide-input"]
+correct = vog.experiments.correct(run, "test")
 rows = []
 for name, s in test_scores.items():
     b = vog.analysis.bootstrap_percentile_errors(s, correct, bins=bins, n_boot=n_boot)
@@ -162,9 +175,11 @@ decile.round(2)
 # ## How the scores relate
 #
 # Spearman rank correlation between the scores on the training set, and how
-# many of each score's top 1% the others share (chance: 1%).
+# many of each score's top 1% the others share (chance: 1%). **What to look
+# at:** the blocks of scores that agree (red above, bright below), and whether
+# VoG's variants sit with the output-based scores or apart from them.
 
-# %%
+# %% tags=["hide-input"]
 names = list(train_scores)
 corr = pd.DataFrame(
     [[vog.analysis.spearman(train_scores[a], train_scores[b])[0] for b in names] for a in names],
@@ -176,7 +191,7 @@ overlap = pd.DataFrame(
     index=names,
     columns=names,
 )
-fig, axes = plt.subplots(1, 2, figsize=(16, 7.5))
+fig, axes = plt.subplots(2, 1, figsize=(8.5, 16))
 for ax, (title, m, lim) in zip(
     axes,
     (("Spearman correlation", corr, (-1, 1)), ("top-1% overlap", overlap, (0, 1))),
@@ -206,7 +221,7 @@ plt.show()
 # its state is two per-pixel maps per image and window. cleanlab's cost is
 # the cross-validation: training `cv_folds` more models.
 
-# %%
+# %% tags=["hide-input"]
 costs = pd.DataFrame(run.costs).T
 costs["state (MB)"] = costs.pop("state bytes") / 2**20
 costs["peak (MB)"] = costs.pop("peak bytes") / 2**20
@@ -236,29 +251,11 @@ glue("cmp_decile_best_vog", vog_deciles.index[0], display=False)
 glue("cmp_decile_best_vog_trend", float(vog_deciles["trend"].iloc[0]), display=False)
 
 # %% [markdown]
-# ## Summary
-#
-# - Profile **{glue:text}`cmp_profile`**: {glue:text}`cmp_setup`.
-# - **Shuffled labels.** The best of {glue:text}`cmp_n_scores` scores is
-#   {glue:text}`cmp_best` (AUROC {glue:text}`cmp_best_auroc:.1f`%); the best
-#   VoG variant, {glue:text}`cmp_best_vog`, ranks {glue:text}`cmp_vog_rank`
-#   (AUROC {glue:text}`cmp_best_vog_auroc:.1f`%, precision
-#   {glue:text}`cmp_best_vog_p10:.1f`% among the 10% it ranks highest);
-#   cleanlab's label-quality score reaches {glue:text}`cmp_cleanlab_auroc:.1f`%.
-# - **Test error by decile.** The steepest rising curve belongs to
-#   {glue:text}`cmp_decile_best`; among VoG's variants to
-#   {glue:text}`cmp_decile_best_vog` (trend {glue:text}`cmp_decile_best_vog_trend:+.2f`).
-# - **Cost.** The table above: what each score adds to an epoch and keeps in
-#   memory. VoG needs gradients and per-pixel state (or, scored afterwards in
-#   sample-major mode, saved checkpoints); the output-based scores need one
-#   forward pass per epoch; cleanlab needs extra training runs.
-#
 # ## Try it yourself
 #
-# 1. Score without label noise (`-y "experiment: {dataset: fashion_mnist,
-#    model: lenet, epochs: 10, lr: 0.05, lr_milestones: [4, 7], vog_every: 2,
-#    record_dynamics: true}"` and delete the shuffled-label section): which
-#    scores still agree with each other?
+# 1. Score without label noise (`-y "overrides: {label_noise: 0.0}"` and
+#    delete the shuffled-label section): which scores still agree with each
+#    other?
 # 2. Give cleanlab better probabilities (`-p cv_folds 4 -p cv_epochs 10`):
 #    four more models, each trained on 75% of the data. How much does its
 #    AUROC move?

@@ -90,6 +90,34 @@ def check_parameters(nb, params: dict, source: Path) -> None:
             )
 
 
+def fold_parameters(nb, source: Path, profile: str) -> None:
+    """One folded parameters cell on the page: the values this page was run with.
+
+    papermill adds its injected cell after the notebook's own defaults; the
+    book shows the injected one (folded, tag ``hide-cell``, with a line naming
+    the profile and where the defaults are documented) and removes the
+    defaults' cell from the page (tag ``remove-cell``; it stays in the
+    notebook file).
+    """
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    if not injected:
+        return
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    cell = injected[0]
+    tags = cell.metadata.setdefault("tags", [])
+    if "hide-cell" not in tags:
+        tags.append("hide-cell")
+    note = (
+        f"# The parameters of this page (profile {profile}); their defaults and meaning are "
+        f"in the first code cell of notebooks/{source.stem}.py\n"
+    )
+    if not cell.source.startswith(note):
+        cell.source = note + cell.source
+
+
 def run_notebook(source: Path, out_dir: Path, profile: str, params: dict, cwd: Path = ROOT) -> Path:
     nb = jupytext.read(source)
     nb.metadata["kernelspec"] = {
@@ -121,6 +149,8 @@ def run_notebook(source: Path, out_dir: Path, profile: str, params: dict, cwd: P
         errors = error_outputs(executed) if executed is not None else ["notebook not written"]
         if errors:
             raise RuntimeError(f"{source.name} has error outputs: {errors}")
+        fold_parameters(executed, source, profile)
+        nbformat.write(executed, tmp)
         os.replace(tmp, target)
     except BaseException:
         failed = out_dir / f"{source.stem}.failed.ipynb"

@@ -65,6 +65,10 @@ def smoke_book(tmp_path_factory):
         ROOT / "book", book / "book", ignore=shutil.ignore_patterns("executed", "_build")
     )
     shutil.copytree(ROOT / "benchmarks", book / "benchmarks")  # the performance chapter runs it
+    if not (ROOT / "_vendor" / "mathjax" / "tex-mml-chtml.js").is_file():
+        pytest.fail("MathJax is missing from _vendor/mathjax/: run `make mathjax` (npm)")
+    shutil.copytree(ROOT / "_vendor", book / "_vendor")  # the book's own MathJax (no CDN)
+    shutil.copytree(ROOT / "_static", book / "_static")  # the book's style sheet
     runner = _load_runner()
     params = runner.load_profile("smoke")
     for src in NOTEBOOKS:

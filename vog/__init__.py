@@ -9,8 +9,10 @@ Where each concept lives:
 - the core, importable as ``vog.<name>`` (this namespace):
   ``vog.gradients`` (Eq. 1), ``vog.accumulator`` (Eq. 2-4, stored or
   streaming), ``vog.normalize`` (class normalisation), ``vog.options``
-  (every scoring option and its valid values), ``vog.windows`` (epoch
+  (every scoring option and its valid values), ``vog.train_options``
+  (every training option), ``vog.windows`` (epoch
   windows), ``vog.recorder`` and ``vog.training`` (VoG while training),
+  ``vog.observers`` (what watches a training loop),
   ``vog.checkpoints`` (safe checkpoint files), ``vog.data`` (user data
   to batches), ``vog.atomic`` (atomic writes), ``vog.reference`` (the
   authors' variant of the computation);
@@ -21,6 +23,8 @@ Where each concept lives:
 - ``vog.datasets``: the paper's data sets and their offline stand-ins,
   MNIST-C corruptions, out-of-distribution sets;
 - ``vog.analysis``: metrics, OoD detection and baselines, plots, the HTML report.
+- ``vog.integrations``: Lightning and Hugging Face callbacks, scores as
+  ``datasets`` columns, cleanlab's ``"vog"`` issue type (optional libraries).
 
 ``import vog`` loads torch and numpy; the subpackages are imported on first
 use (``vog.analysis``), so scipy, scikit-learn, pandas and matplotlib are only
@@ -45,6 +49,7 @@ from .scoring import (
     score_to_shards,
     write_scores,
 )
+from .train_options import TrainOptions
 from .training import TrainResult, evaluate, train_with_vog
 from .windows import first_last_windows, stage_windows
 
@@ -52,6 +57,7 @@ __version__ = "0.2.0"
 
 __all__ = [
     "ScoringOptions",
+    "TrainOptions",
     "TrainResult",
     "VoGAccumulator",
     "VoGRecorder",
@@ -76,7 +82,7 @@ __all__ = [
 ]
 
 #: Subpackages and modules loaded on first attribute access.
-_LAZY = ("analysis", "datasets", "experiments", "reference", "cli")
+_LAZY = ("analysis", "datasets", "experiments", "integrations", "reference", "cli")
 
 
 def __getattr__(name: str):

@@ -15,14 +15,17 @@ def check_choice(name: str, value: object, valid: Iterable[str]) -> str:
     if value not in valid:
         options = ", ".join(repr(v) for v in valid)
         raise ValueError(f"{name}={value!r} is not a valid option; choose one of {options}")
-    return value  # type: ignore[return-value]
+    return value
 
 
-def check_labels(labels: torch.Tensor, n: int, num_classes: int | None = None) -> torch.Tensor:
-    """Validate integer class labels of shape (n,) and, if given, range [0, num_classes)."""
-    labels = torch.as_tensor(labels)
-    if labels.dtype.is_floating_point or labels.dtype.is_complex or labels.dtype == torch.bool:
-        raise TypeError(f"labels must be an integer tensor, got dtype {labels.dtype}")
+def check_labels(labels, n: int, num_classes: int | None = None) -> torch.Tensor:
+    """Class labels of shape (n,) as int64, in range [0, num_classes) if that is given.
+
+    The one label policy of the package (:func:`integer_labels`): integer
+    labels, or floats with integral values such as 2.0 (refused: 2.7, NaN,
+    booleans, complex numbers).
+    """
+    labels = integer_labels(labels)
     if labels.dim() != 1 or labels.shape[0] != n:
         raise ValueError(f"labels must have shape ({n},), got {tuple(labels.shape)}")
     if n and num_classes is not None:
@@ -33,7 +36,7 @@ def check_labels(labels: torch.Tensor, n: int, num_classes: int | None = None) -
                 f"label {bad} is out of range for a model with {num_classes} outputs "
                 f"(valid labels are 0..{num_classes - 1})"
             )
-    return labels.long()
+    return labels
 
 
 def integer_labels(labels, *, name: str = "labels") -> torch.Tensor:
@@ -55,6 +58,10 @@ def integer_labels(labels, *, name: str = "labels") -> torch.Tensor:
 
 def check_finite(name: str, tensor: torch.Tensor) -> None:
     """Raise a ``ValueError`` naming how many leading-dim entries of ``tensor`` are NaN/inf."""
+    if tensor.dtype in (torch.float32, torch.float64) and tensor.numel():
+        # one pass: min and max propagate NaN and show an infinity (isfinite + all: four)
+        if bool(torch.isfinite(torch.stack(torch.aminmax(tensor.detach()))).all()):
+            return
     finite = torch.isfinite(tensor)
     if not bool(finite.all()):
         bad = (~finite).reshape(tensor.shape[0], -1).any(dim=1) if tensor.dim() else ~finite

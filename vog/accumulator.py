@@ -6,10 +6,20 @@ Given the gradient maps ``S_1 .. S_K`` of one example at K checkpoints,
 * Eq. 3: ``VoG_p = sqrt(1/K sum_t (S_t - mu)^2)``        (per pixel, population std)
 * Eq. 4: ``VoG = 1/N sum_p VoG_p``                       (mean over the N pixels)
 
-:func:`vog_from_gradients` evaluates this on stored gradients;
-:class:`VoGAccumulator` gives the same numbers without storing them, with
-Welford's update in float64 so only the running mean and sum of squared
-deviations (two maps per example) are kept.
+The maths is written once, as pure tensor functions on the *moments* of the
+maps over checkpoints: the count K, the mean ``mu`` (Eq. 2) and ``M2 = sum_t
+(S_t - mu)^2``, from which Eq. 3 is ``sqrt(M2 / K)``:
+
+* :func:`checkpoint_moments`: the moments of K stored maps (two passes);
+* :func:`merge_moments`: the moments of two disjoint sets of checkpoints
+  (Chan et al.); adding one checkpoint to a running state is Welford's update;
+* :func:`vog_from_moments` (Eq. 3-4) and :func:`magnitude_from_moments`.
+
+:func:`vog_from_gradients` evaluates them on stored gradients;
+:class:`VoGAccumulator` streams checkpoints into a running state in float64, so
+only the running mean and ``M2`` (two maps per example) are kept; the
+sample-major scoring loop (:mod:`vog.scoring.sample_major`) reduces the K maps of
+each chunk of examples with the same functions.
 """
 
 from __future__ import annotations
@@ -19,7 +29,82 @@ import torch
 from ._checks import check_finite
 from .gradients import reduce_channels
 
-__all__ = ["vog_from_gradients", "VoGAccumulator"]
+__all__ = [
+    "VoGAccumulator",
+    "checkpoint_moments",
+    "magnitude_from_moments",
+    "merge_moments",
+    "vog_from_gradients",
+    "vog_from_moments",
+]
+
+
+def checkpoint_moments(
+    maps: torch.Tensor, *, overwrite: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean (Eq. 2) and sum of squared deviations over checkpoints (dim 0), two passes.
+
+    Parameters
+    ----------
+    maps : Tensor, shape ``(K, N, *P)``, floating point
+        Gradient map of each of N examples at each of K checkpoints.
+    overwrite : bool, keyword-only
+        Use ``maps`` as scratch space (it then holds the squared deviations):
+        no second ``(K, N, *P)`` buffer is allocated.
+
+    Returns
+    -------
+    mean : Tensor, shape ``(N, *P)``, dtype of ``maps``
+    m2 : Tensor, shape ``(N, *P)``, >= 0: ``sum_t (S_t - mean)^2``
+    """
+    mean = maps.mean(dim=0)
+    dev = maps.sub_(mean) if overwrite else maps - mean
+    return mean, dev.square_().sum(dim=0)
+
+
+def merge_moments(
+    count_a: torch.Tensor | float,
+    mean_a: torch.Tensor,
+    m2_a: torch.Tensor,
+    count_b: torch.Tensor | float,
+    mean_b: torch.Tensor,
+    m2_b: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Moments of the union of two disjoint sets of checkpoints (Chan, Golub and LeVeque).
+
+    ``count_*`` (broadcastable to the maps, > 0 for b) are the numbers of
+    checkpoints behind each set; ``m2_b=None`` means a single checkpoint
+    (``count_b = 1``, ``M2 = 0``): Welford's update. Returns the merged
+    ``(mean, m2)`` in the dtype of ``mean_a``.
+    """
+    delta = mean_b - mean_a
+    total = count_a + count_b
+    mean = mean_a + delta * (count_b / total)
+    if m2_b is None:  # one new map: M2 += delta * (x - new mean), Welford's form
+        return mean, m2_a + delta * (mean_b - mean)
+    return mean, m2_a + m2_b + delta.square() * (count_a * count_b / total)
+
+
+def vog_from_moments(m2: torch.Tensor, count: torch.Tensor | float) -> torch.Tensor:
+    """Per-example VoG from ``M2`` over ``count`` checkpoints (paper Eq. 3-4).
+
+    ``m2`` has shape ``(N, *P)``; ``count`` is a number or broadcastable to it.
+    Returns shape (N,), float64, >= 0; higher = harder.
+    """
+    std = (m2 / count).clamp_min_(0).sqrt_()
+    return std.reshape(m2.shape[0], -1).mean(dim=1, dtype=torch.float64)
+
+
+def magnitude_from_moments(
+    mean: torch.Tensor, m2: torch.Tensor, count: torch.Tensor | float
+) -> torch.Tensor:
+    """Gradient size: the root mean square of each pixel's gradient over the checkpoints,
+    ``sqrt(mu_p^2 + VoG_p^2)``, averaged over pixels; shape (N,), float64, >= 0.
+
+    Not part of the paper's score: VoG (Eq. 4) is at most this.
+    """
+    rms = (mean.square() + (m2 / count).clamp_min(0)).sqrt_()
+    return rms.reshape(mean.shape[0], -1).mean(dim=1, dtype=torch.float64)
 
 
 def vog_from_gradients(grads: torch.Tensor) -> torch.Tensor:
@@ -41,8 +126,8 @@ def vog_from_gradients(grads: torch.Tensor) -> torch.Tensor:
     if grads.shape[0] < 2:
         raise ValueError(f"VoG needs at least 2 checkpoints, got K={grads.shape[0]}")
     check_finite("grads", grads.transpose(0, 1))
-    std = grads.double().std(dim=0, correction=0)
-    return std.reshape(grads.shape[1], -1).mean(dim=1)
+    _, m2 = checkpoint_moments(grads.double())
+    return vog_from_moments(m2, grads.shape[0])
 
 
 class VoGAccumulator:
@@ -118,34 +203,38 @@ class VoGAccumulator:
                 f"indices must lie in [0, {self.n_samples}); got range "
                 f"[{int(idx.min())}, {int(idx.max())}]"
             )
-        if torch.unique(idx).numel() != idx.numel():
+        first = int(idx[0])
+        # a run of consecutive indices (what a loader in order gives) is a slice: no
+        # duplicates possible, and views instead of gathered copies
+        where: slice | torch.Tensor = idx
+        if int(idx[-1]) - first + 1 == idx.numel() and torch.equal(
+            idx, torch.arange(first, first + idx.numel(), device=idx.device)
+        ):
+            where = slice(first, first + idx.numel())
+        elif torch.unique(idx).numel() != idx.numel():
             raise ValueError("indices must be distinct within one update")
         g = reduce_channels(grads.detach(), self.pixel_shape)
         if g.shape[0] != idx.shape[0]:
             raise ValueError(f"{idx.shape[0]} indices but gradients for {g.shape[0]} examples")
         check_finite("gradients", g)
         g = g.to(device=self.device, dtype=self.dtype)
-        n = (self.count[idx] + 1).to(self.dtype).view(-1, *([1] * len(self.pixel_shape)))
-        mean_old = self.mean[idx]
-        delta = g - mean_old
-        mean_new = mean_old + delta / n
-        self.m2[idx] += delta * (g - mean_new)
-        self.mean[idx] = mean_new
-        self.count[idx] += 1
+        seen = self.count[where].to(self.dtype).view(-1, *([1] * len(self.pixel_shape)))
+        mean, m2 = merge_moments(seen, self.mean[where], self.m2[where], 1.0, g)
+        self.mean[where], self.m2[where] = mean, m2
+        self.count[where] += 1
 
-    def _pixel_var(self) -> torch.Tensor:
-        """Per-pixel population variance over checkpoints, shape ``(N, *P)``, >= 0."""
+    def _counts(self) -> torch.Tensor:
+        """The checkpoints seen per example, shaped to broadcast against the maps."""
         self._check_complete()
-        n = self.count.to(self.dtype).view(-1, *([1] * len(self.pixel_shape)))
-        return (self.m2 / n).clamp_min(0)
+        return self.count.to(self.dtype).view(-1, *([1] * len(self.pixel_shape)))
 
     def pixel_std(self) -> torch.Tensor:
         """Per-pixel population std over checkpoints (Eq. 3), shape ``(N, *P)``."""
-        return self._pixel_var().sqrt()
+        return (self.m2 / self._counts()).clamp_min_(0).sqrt_()
 
     def compute(self) -> torch.Tensor:
         """Raw VoG (paper Eq. 4), shape (N,), float64, >= 0; higher = harder."""
-        return self.pixel_std().reshape(self.n_samples, -1).mean(dim=1).double()
+        return vog_from_moments(self.m2, self._counts())
 
     def magnitude(self) -> torch.Tensor:
         """Gradient size: the root mean square of each pixel's gradient over the checkpoints,
@@ -155,8 +244,7 @@ class VoGAccumulator:
         ``compute() / magnitude()`` in [0, 1] is VoG relative to how strongly the
         logit responds to the input at all.
         """
-        rms = (self.mean.square() + self._pixel_var()).sqrt()
-        return rms.reshape(self.n_samples, -1).mean(dim=1).double()
+        return magnitude_from_moments(self.mean, self.m2, self._counts())
 
     def _check_complete(self) -> None:
         lo, hi = int(self.count.min()), int(self.count.max())

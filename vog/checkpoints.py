@@ -1,8 +1,11 @@
 """Saving and loading model checkpoints safely.
 
 Writes are atomic (:func:`vog.atomic.atomic_write`), so an interrupted run
-never leaves a half-written checkpoint behind. Reads never
-execute pickled code: ``torch.load(..., weights_only=True)`` or safetensors.
+never leaves a half-written checkpoint behind, and record the file's SHA-256
+beside it (``<file>.sha256``); reads verify it where it exists (checkpoints of
+the user's own have none) and never execute pickled code:
+``torch.load(..., weights_only=True)`` or safetensors. A damaged checkpoint
+raises :class:`vog.atomic.CorruptFileError` (a ``ValueError``) naming the file.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .atomic import atomic_write
+from .atomic import CorruptFileError, atomic_write, file_error, load_verified, verify_file
 
 __all__ = ["save_checkpoint", "load_state_dict", "load_checkpoint"]
 
@@ -43,8 +46,9 @@ def save_checkpoint(
                 str(p),
                 metadata={k: str(v) for k, v in meta.items()},
             ),
+            checksum=True,
         )
-    return atomic_write(path, lambda p: torch.save({"state_dict": state, **meta}, p))
+    return atomic_write(path, lambda p: torch.save({"state_dict": state, **meta}, p), checksum=True)
 
 
 def load_state_dict(path: PathLike, *, map_location: str | torch.device = "cpu") -> dict:
@@ -57,27 +61,28 @@ def load_state_dict(path: PathLike, *, map_location: str | torch.device = "cpu")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint file not found: {path}")
-    if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
-
-        try:
-            return load_file(str(path), device=str(map_location))
-        except Exception as exc:
-            raise ValueError(f"could not read safetensors checkpoint {path}: {exc}") from exc
+    todo = "replace it with an intact copy, or delete it and train again"
     try:
-        obj = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:
-        raise ValueError(
-            f"could not read checkpoint {path} (corrupt, truncated, or it needs "
-            f"arbitrary-code unpickling, which is refused): {exc}"
-        ) from exc
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            verify_file(path, required=False, todo=todo)
+            try:
+                return load_file(str(path), device=str(map_location))
+            except Exception as exc:
+                raise file_error(
+                    path, f"not a readable safetensors file ({type(exc).__name__}: {exc})", todo
+                ) from exc
+        obj = load_verified(path, required=False, todo=todo, map_location=map_location)
+    except CorruptFileError as exc:
+        raise file_error(path, f"could not read checkpoint: {exc.what}", exc.todo) from exc
     if isinstance(obj, Mapping):
         for key in ("state_dict", "model", "net"):
             if key in obj and isinstance(obj[key], Mapping):
                 obj = obj[key]
                 break
     if not isinstance(obj, Mapping) or not all(torch.is_tensor(v) for v in obj.values()):
-        raise ValueError(f"checkpoint {path} does not hold a state dict of tensors")
+        raise file_error(path, "the checkpoint does not hold a state dict of tensors", todo)
     # checkpoints saved from nn.DataParallel / DistributedDataParallel
     if obj and all(k.startswith("module.") for k in obj):
         obj = {k[len("module.") :]: v for k, v in obj.items()}

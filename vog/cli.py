@@ -1,10 +1,12 @@
-"""Command line: ``vog score`` (also under ``torchrun``), ``vog merge`` and ``vog report``.
+"""Command line: ``vog score`` (also under ``torchrun``), ``merge``, ``report`` and ``apply``.
 
     vog score --model mypkg.nets:make_model --data mypkg.data:test_set \\
               --checkpoints ckpt_*.pt --out scores.parquet
 
     torchrun --nproc-per-node 8 -m vog score ...   # one shard set per GPU
     vog report scores.parquet --data mypkg.data:test_set --out audit.html
+    vog apply review.json --scores scores.parquet --out new_labels.csv
+    vog apply review.csv --scores scores.parquet --out dropped.txt --indices remove,ood
 
 ``--model`` and ``--data`` name a callable as ``module:function``; it is
 called without arguments and returns the architecture (an ``nn.Module``) or
@@ -31,6 +33,7 @@ import torch
 from .data import as_dataset
 from .options import CHOICES, ScoringOptions
 from .scoring import merge_shards, read_scores, score_to_shards, write_scores
+from .scoring.sharded import SHARD_SIZE
 
 __all__ = ["main", "resolve"]
 
@@ -69,10 +72,11 @@ def _options(args) -> ScoringOptions:
 
 def _score(args) -> int:
     options = _options(args)  # refuse bad options before starting anything
+    _out_suffix(args.out)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     distributed = world > 1
     if distributed:
-        backend = "nccl" if torch.cuda.is_available() and args.device != "cpu" else "gloo"
+        backend = "nccl" if options.torch_device().type == "cuda" else "gloo"
         torch.distributed.init_process_group(backend=backend)
         if backend == "nccl":
             local = int(os.environ.get("LOCAL_RANK", "0"))
@@ -103,7 +107,20 @@ def _score(args) -> int:
     return 0
 
 
+def _out_suffix(out: str) -> None:
+    """Refuse an output file whose format is unknown, before any work is done."""
+    from .scoring.result import SUFFIXES
+
+    suffix = Path(out).suffix
+    if suffix not in SUFFIXES:
+        raise CommandError(
+            f"{out}: unsupported scores file suffix {suffix or '(none)'!r}; "
+            f"use one of {', '.join(SUFFIXES)}"
+        )
+
+
 def _merge(args) -> int:
+    _out_suffix(args.out)
     result = merge_shards(args.work_dir, normalize=args.normalize)
     write_scores(result, args.out)
     print(f"wrote {len(result.raw)} scores to {args.out}")
@@ -118,8 +135,36 @@ def _report(args) -> int:
     data = as_dataset(_call(args.data, "data (in the order of the scores)"))
     images = data.tensors[0] if hasattr(data, "tensors") else to_tensors(data)[0]
     names = args.class_names.split(",") if args.class_names else None
-    write_report(result, images, args.out, k=args.k, class_names=names)
+    write_report(result, images, args.out, k=args.k, class_names=names, title=args.title)
     print(f"wrote {args.out}")
+    return 0
+
+
+def _apply(args) -> int:
+    from .analysis.review import SELECTIONS, apply_decisions, write_indices, write_labels
+
+    out = Path(args.out)
+    for given, what in ((args.decisions, "decisions"), (args.scores, "scores")):
+        if out.resolve() == Path(given).resolve():
+            raise CommandError(f"{out}: --out is the {what} file; write to a new file")
+    if out.exists() and not args.force:
+        raise CommandError(f"{out}: exists; choose a new file (or --force to replace it)")
+    applied = apply_decisions(args.decisions, read_scores(args.scores))
+    if args.indices:
+        which = [w.strip() for w in args.indices.split(",") if w.strip()]
+        bad = [w for w in which if w not in SELECTIONS]
+        if bad or not which:
+            raise CommandError(f"--indices {args.indices!r}: choose from {', '.join(SELECTIONS)}")
+        write_indices(applied, which, out)
+        count = len({int(i) for w in which for i in applied.select(w)})
+        print(f"wrote {count} indices ({', '.join(which)}) to {out}")
+    else:
+        write_labels(applied, out)
+        counts = {d: int((applied.decision == d).sum()) for d in ("relabel", "remove", "ood")}
+        print(
+            f"wrote {len(applied.labels)} labels to {out}: {counts['relabel']} relabelled, "
+            f"{counts['remove']} removed, {counts['ood']} out of distribution"
+        )
     return 0
 
 
@@ -148,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--target", choices=_choices("target"), default=defaults.target)
     sc.add_argument("--normalize", choices=_choices("normalize"), default=defaults.normalize)
     sc.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    sc.add_argument("--shard-size", type=int, default=4096)
+    sc.add_argument("--shard-size", type=int, default=SHARD_SIZE)
     sc.add_argument("--num-workers", type=int, default=defaults.num_workers)
     sc.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: cuda if present)")
     sc.add_argument("--vectorize", action="store_true", help="vmap over the checkpoints")
@@ -167,7 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     mg.add_argument("--normalize", choices=_choices("normalize"), default=defaults.normalize)
     mg.set_defaults(func=_merge)
     rp = sub.add_parser(
-        "report", parents=[common], help="HTML gallery of the lowest/highest VoG per class"
+        "report",
+        parents=[common],
+        help="HTML review page: decide on the highest-VoG examples of each class",
     )
     rp.add_argument("scores", help="scores file written by `vog score` (.csv, .parquet, .pt)")
     rp.add_argument(
@@ -180,7 +227,27 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--out", required=True, help="HTML file to write")
     rp.add_argument("--k", type=int, default=10, help="examples per end and class")
     rp.add_argument("--class-names", help="comma-separated names of the classes")
+    rp.add_argument("--title", default="VoG audit", help="the page's title")
     rp.set_defaults(func=_report)
+    ap_ = sub.add_parser(
+        "apply",
+        parents=[common],
+        help="turn a review's decisions into a new label file or index list",
+    )
+    ap_.add_argument("decisions", help="decisions exported by the review page (.csv or .json)")
+    ap_.add_argument("--scores", required=True, help="the scores file the page was built from")
+    ap_.add_argument(
+        "--out",
+        required=True,
+        help="new file: labels (.csv, .npy, .pt) or, with --indices, indices (.txt, .json, .npy)",
+    )
+    ap_.add_argument(
+        "--indices",
+        help="write the indices of these groups instead of labels: keep, relabel, remove, ood, "
+        "undecided, retained (not removed nor OOD), dropped (removed or OOD); comma-separated",
+    )
+    ap_.add_argument("--force", action="store_true", help="replace --out if it exists")
+    ap_.set_defaults(func=_apply)
     return ap
 
 

@@ -9,7 +9,8 @@ augmentation and dropout of the epochs that follow).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -17,17 +18,28 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from ._checks import integer_labels
 
-__all__ = ["as_dataset", "as_loader", "dataset_labels"]
+__all__ = ["SizedDataset", "as_dataset", "as_loader", "dataset_labels", "to_numpy"]
 
 
-def as_dataset(data: Dataset | Sequence) -> Dataset:
+class SizedDataset(Dataset):
+    """A map-style data set that knows its length: what :func:`as_dataset` returns.
+
+    For type checkers only (``torch.utils.data.Dataset`` declares no
+    ``__len__``); no instance of it is ever made.
+    """
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+
+def as_dataset(data: Dataset | Sequence) -> SizedDataset:
     """Accept a map-style ``Dataset`` of ``(x, y)`` pairs or a pair ``(X, y)`` of arrays.
 
     Arrays (NumPy or tensors) become a :class:`~torch.utils.data.TensorDataset`
     with ``X`` as float32 (unless already floating point) and ``y`` as int64.
     """
     if isinstance(data, Dataset):
-        return data
+        return cast(SizedDataset, data)
     if isinstance(data, (tuple, list)) and len(data) == 2:
         x, y = (torch.as_tensor(np.asarray(v) if not torch.is_tensor(v) else v) for v in data)
         if not x.dtype.is_floating_point:
@@ -37,7 +49,7 @@ def as_dataset(data: Dataset | Sequence) -> Dataset:
             raise ValueError(f"X has {x.shape[0]} examples but y has {y.shape[0]} labels")
         if y.dim() != 1:
             raise ValueError(f"labels y must have shape (N,), got {tuple(y.shape)}")
-        return TensorDataset(x, y)
+        return cast(SizedDataset, TensorDataset(x, y))
     raise TypeError(
         "data must be a torch Dataset of (x, y) pairs or a pair (X, y) of arrays; "
         f"got {type(data).__name__}"
@@ -52,7 +64,7 @@ def as_loader(
     generator: torch.Generator | None = None,
     num_workers: int = 0,
     pin_memory: bool = False,
-) -> DataLoader:
+) -> DataLoader | TensorBatches:
     """Batches of :func:`as_dataset` (``data``) in a fixed order unless ``shuffle``.
 
     An unshuffled loader gets a private generator (its iteration draws nothing
@@ -88,7 +100,7 @@ class TensorBatches:
     def __len__(self) -> int:
         return -(-len(self.dataset) // self.batch_size)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
         n = len(self.dataset)
         for start in range(0, n, self.batch_size):
             yield tuple(t[start : start + self.batch_size] for t in self.dataset.tensors)
@@ -103,3 +115,8 @@ def dataset_labels(data: Dataset | Sequence) -> torch.Tensor:
     if targets is not None:
         return integer_labels(np.asarray(targets))
     return integer_labels(torch.as_tensor([ds[i][1] for i in range(len(ds))]))
+
+
+def to_numpy(a) -> np.ndarray:
+    """A tensor (any device, detached) or array-like as a NumPy array, shape and dtype kept."""
+    return a.detach().cpu().numpy() if torch.is_tensor(a) else np.asarray(a)

@@ -20,8 +20,11 @@ from ._checks import check_choice, check_finite, check_labels
 from .options import CHOICES
 
 __all__ = [
+    "class_score",
     "frozen_eval",
+    "gradients_of",
     "input_gradients",
+    "leaf_inputs",
     "logits_and_gradients",
     "pixel_shape_of",
     "reduce_channels",
@@ -48,6 +51,29 @@ def frozen_eval(model: nn.Module) -> Iterator[nn.Module]:
             p.requires_grad_(True)
         for m in training:
             m.training = True
+
+
+def class_score(outputs: torch.Tensor, labels: torch.Tensor, *, target: str = "logit"):
+    """The summed class scores whose input gradient is S (paper Eq. 1): ``sum_i A_{p_i}(x_i)``.
+
+    Parameters
+    ----------
+    outputs : Tensor, shape ``(..., B, C)``
+        Logits of B examples (for example ``(K, B, C)`` for K checkpoints at once).
+    labels : Tensor, shape (B,), int64
+        The class ``p_i`` of each example, in ``[0, C)``.
+    target : {"logit", "probability"}, keyword-only
+        The pre-softmax logit (paper) or the softmax probability (the authors' toy script).
+
+    Returns
+    -------
+    Tensor, a scalar
+        Examples are independent in eval mode, so its gradient with respect to
+        the batch is the stack of the per-example gradients.
+    """
+    scores = outputs.softmax(dim=-1) if target == "probability" else outputs
+    index = labels.view(-1, 1).expand(*outputs.shape[:-1], 1)
+    return scores.gather(-1, index).sum()
 
 
 def logits_and_gradients(
@@ -86,31 +112,52 @@ def logits_and_gradients(
         If an input, a logit or a gradient is NaN or infinite, naming the rows.
     """
     check_choice("target", target, CHOICES["target"])
+    logits, chosen, grads = gradients_of(model, leaf_inputs(x), labels, target=target)
+    check_finite("input gradients", grads)
+    return logits, chosen, grads
+
+
+def leaf_inputs(x: torch.Tensor) -> torch.Tensor:
+    """A detached clone of ``x`` that requires grad: the caller's tensor is never touched.
+
+    ``x`` is checked first: a floating-point batch of shape (N, ...) with finite
+    values (ReLU's backward turns a NaN into a zero gradient, so a NaN input
+    would otherwise pass unseen). One leaf serves any number of
+    :func:`gradients_of` calls (``torch.autograd.grad`` accumulates nothing into it).
+    """
     if not torch.is_tensor(x) or not x.dtype.is_floating_point:
         got = x.dtype if torch.is_tensor(x) else type(x).__name__
         raise TypeError(f"x must be a floating-point tensor, got {got}")
     if x.dim() < 2:
         raise ValueError(f"x must have a batch dimension, shape (N, ...); got {tuple(x.shape)}")
-    # ReLU's backward turns a NaN into a zero gradient: inputs and logits are checked too
     check_finite("inputs", x)
-    inputs = x.detach().clone().requires_grad_(True)
+    return x.detach().clone().requires_grad_(True)
+
+
+def gradients_of(
+    model: nn.Module,
+    inputs: torch.Tensor,
+    labels: torch.Tensor | Callable[[torch.Tensor], torch.Tensor],
+    *,
+    target: str = "logit",
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The forward and backward pass of :func:`logits_and_gradients` on a checked leaf.
+
+    ``inputs`` come from :func:`leaf_inputs` and were checked to be finite; the
+    logits are checked here, the gradients are left to the caller (a scoring loop
+    checks the VoG they reduce to, into which any NaN or inf propagates).
+    """
     with torch.enable_grad():
         out = model(inputs)
-        if not torch.is_tensor(out) or out.dim() != 2 or out.shape[0] != x.shape[0]:
+        if not torch.is_tensor(out) or out.dim() != 2 or out.shape[0] != inputs.shape[0]:
             shape = tuple(out.shape) if torch.is_tensor(out) else type(out).__name__
             raise ValueError(
-                f"model output must have shape (N, C) = ({x.shape[0]}, C); got {shape}"
+                f"model output must have shape (N, C) = ({inputs.shape[0]}, C); got {shape}"
             )
         check_finite("logits", out.detach())
         chosen = labels(out.detach()) if callable(labels) else labels
-        chosen = check_labels(chosen, x.shape[0], out.shape[1]).to(out.device)
-        if target == "probability":
-            selected = out.softmax(dim=1).gather(1, chosen.view(-1, 1)).sum()
-            (grads,) = torch.autograd.grad(selected, inputs)
-        else:  # d logit_c / d x: seed the backward pass with the one-hot of c
-            seed = torch.zeros_like(out).scatter_(1, chosen.view(-1, 1), 1.0)
-            (grads,) = torch.autograd.grad(out, inputs, grad_outputs=seed)
-    check_finite("input gradients", grads)
+        chosen = check_labels(chosen, inputs.shape[0], out.shape[1]).to(out.device)
+        (grads,) = torch.autograd.grad(class_score(out, chosen, target=target), inputs)
     return out.detach(), chosen, grads
 
 

@@ -15,7 +15,7 @@ import torch
 
 from ._checks import check_choice
 
-__all__ = ["CHOICES", "ScoringOptions"]
+__all__ = ["CHOICES", "ScoringOptions", "torch_device"]
 
 #: Valid values of every option that is a choice, by option name.
 CHOICES: dict[str, tuple] = {
@@ -142,6 +142,14 @@ class ScoringOptions:
 
     def torch_device(self) -> torch.device:
         """The device to compute on (``device``, or CUDA if available, else the CPU)."""
-        if self.device is not None:
-            return torch.device(self.device)
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return torch_device(self.device)
+
+
+def torch_device(device: str | torch.device | None = None) -> torch.device:
+    """``device`` as a :class:`torch.device`; None: the default, CUDA if available, else the CPU.
+
+    The one home of the package's default device (scoring, training, the command line).
+    """
+    if device is not None:
+        return torch.device(device)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")

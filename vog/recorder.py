@@ -21,7 +21,7 @@ nothing from the global random generator.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -32,6 +32,7 @@ from ._checks import check_choice, integer_labels
 from .accumulator import VoGAccumulator
 from .data import as_dataset, as_loader, dataset_labels
 from .gradients import frozen_eval, logits_and_gradients, pixel_shape_of, reduce_channels
+from .observers import Cost
 from .options import CHOICES
 from .windows import check_windows
 
@@ -70,6 +71,8 @@ class Recording:
 class VoGRecorder:
     """Running VoG of named data sets over named windows of epochs.
 
+    An :class:`vog.observers.Observer` of :func:`vog.train_with_vog`.
+
     Parameters
     ----------
     data : mapping name -> Dataset or (X, y)
@@ -87,7 +90,7 @@ class VoGRecorder:
 
     def __init__(
         self,
-        data: Mapping[str, Dataset | tuple],
+        data: Mapping[str, Dataset | Sequence],
         windows: Mapping[str, Iterable[int]],
         *,
         target: str = "logit",
@@ -188,10 +191,14 @@ class VoGRecorder:
             rec.magnitude[name] = {w: a.magnitude().cpu() for w, a in finished.items()}
             preds = self._preds[name]
             rec.predictions[name] = torch.stack(preds) if preds else torch.empty(0, len(ds))
-            if self.keep_gradients:
+            if rec.gradients is not None:
                 grads = self._grads[name]
                 rec.gradients[name] = torch.stack(grads) if grads else torch.empty(0)
         return rec
+
+    def cost(self) -> dict[str, Cost]:
+        """``{"VoG": Cost}``: time observing, per-pixel state and the largest gradient batch."""
+        return {"VoG": Cost(self.seconds, self.memory(), self.working_bytes)}
 
     def memory(self) -> int:
         """Bytes of running per-pixel state (two float maps per example and window)."""

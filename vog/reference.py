@@ -153,6 +153,7 @@ def authors_toy_script(
             x = xs[split].requires_grad_(True)
             probs = model(x).softmax(dim=1)
             probs[torch.arange(len(x)), ys[split]].backward(torch.ones(len(x)))
+            assert x.grad is not None  # the backward pass above filled it
             stored[split].append(x.grad.detach().clone())
     third = int(epochs) // 3
     stages = {

@@ -1,9 +1,9 @@
-"""Training a classifier with SGD while recording VoG per training stage (paper Sec. 2.2).
+"""Training a classifier while recording VoG per training stage (paper Sec. 2.2).
 
-:func:`train_with_vog` only trains and saves: after each epoch it hands the
-model to a :class:`~vog.VoGRecorder`, which streams the input gradients of the
-scored data sets into running per-window statistics (no gradient is stored
-unless asked). Windows are sets of epochs (:mod:`vog.windows`).
+:func:`train_with_vog` trains as its :class:`~vog.TrainOptions` say, and saves:
+after each epoch it hands the model to a :class:`~vog.VoGRecorder`, which
+streams the input gradients of the scored data sets into running per-window
+statistics (no gradient is stored unless asked). Windows are sets of epochs (:mod:`vog.windows`).
 
 Runs are resumable: with ``checkpoint_dir`` the full training state (model,
 optimizer, scheduler, random generators, recorder, history) is written
@@ -13,26 +13,41 @@ atomically after every epoch (or every ``state_every`` seconds) and
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from ._checks import check_choice, integer_labels
-from .atomic import atomic_write
+from ._checks import integer_labels
+from .atomic import load_verified, save_verified
 from .checkpoints import save_checkpoint
 from .data import as_loader
 from .gradients import frozen_eval
+from .observers import Cost, Observer, check_observers
 from .recorder import VoGRecorder
+from .train_options import TrainOptions
 from .windows import check_windows, stage_windows
 
-__all__ = ["TrainResult", "train_with_vog", "evaluate", "outputs"]
+__all__ = [
+    "CHECKPOINT_NAME",
+    "STATE_FILE",
+    "TrainResult",
+    "checkpoint_path",
+    "evaluate",
+    "outputs",
+    "train_with_vog",
+]
 
+#: The resumable training state in a checkpoint folder.
 STATE_FILE = "train_state.pt"
+#: The model checkpoint of an epoch in a checkpoint folder (:func:`checkpoint_path`).
+CHECKPOINT_NAME = "epoch_{epoch:04d}.pt"
 
 
 @dataclass
@@ -56,12 +71,11 @@ class TrainResult:
         The epochs (0-based, after training that epoch) at which gradients were taken.
     gradients : dict[str, Tensor] or None
         With ``record_gradients=True``: shape ``(K, N, *P)``, float32.
-    state_bytes : int
-        Bytes of the VoG recorder's running per-pixel state at the end.
-    working_bytes : int
-        Bytes of the largest batch of gradients the recorder held at once.
-    vog_seconds : float
-        Time the VoG recorder took over the whole run (resumed epochs included).
+    costs : dict[str, Cost]
+        What each score cost over the whole run (resumed epochs included), by
+        score: ``"VoG"`` (the recorder's time, per-pixel state and largest
+        gradient batch) and every observer's scores (:class:`vog.observers.Cost`);
+        a name reported twice gets the observer's class name appended.
     """
 
     history: list[dict] = field(default_factory=list)
@@ -71,9 +85,7 @@ class TrainResult:
     predictions: dict[str, torch.Tensor] = field(default_factory=dict)
     vog_epochs: list[int] = field(default_factory=list)
     gradients: dict[str, torch.Tensor] | None = None
-    state_bytes: int = 0
-    working_bytes: int = 0
-    vog_seconds: float = 0.0
+    costs: dict[str, Cost] = field(default_factory=dict)
 
 
 @torch.no_grad()
@@ -132,41 +144,32 @@ def outputs(
 def train_with_vog(
     model: nn.Module,
     train_data: Dataset | Sequence,
+    options: TrainOptions | None = None,
     *,
-    epochs: int,
     vog_data: Mapping[str, Dataset | Sequence] | None = None,
     windows: Mapping[str, Iterable[int]] | None = None,
-    lr: float = 0.1,
-    momentum: float = 0.0,
-    weight_decay: float = 0.0,
-    batch_size: int = 128,
-    lr_milestones: Sequence[int] = (),
-    lr_gamma: float = 0.1,
-    lr_step: str = "epoch",
-    augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
     eval_data: Dataset | Sequence | None = None,
-    target: str = "logit",
-    seed: int = 0,
-    device: torch.device | str | None = None,
+    augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    observers: Sequence[Observer] = (),
     checkpoint_dir: str | Path | None = None,
     save_models: bool = False,
     resume: bool = False,
     state_every: float = 0.0,
-    observers: Sequence = (),
     record_gradients: bool = False,
-    progress: bool = False,
-    num_workers: int = 0,
+    **option_values: Any,
 ) -> TrainResult:
-    """Train ``model`` with SGD and compute VoG of ``vog_data`` over ``windows``.
+    """Train ``model`` and compute VoG of ``vog_data`` over ``windows`` (paper Sec. 2.2).
 
     Parameters
     ----------
     model : nn.Module
         Classifier returning logits (N, C); trained in place.
     train_data : Dataset or (X, y)
-        Training examples, shuffled every epoch by a generator seeded with ``seed``.
-    epochs : int
-        Number of epochs; VoG checkpoints are taken at the end of epochs 0..epochs-1.
+        Training examples, shuffled every epoch by a generator seeded with
+        ``options.seed``.
+    options : TrainOptions
+        How to train: epochs, optimiser, learning-rate schedule, VoG target,
+        seed, device, workers (see :class:`vog.TrainOptions`).
     vog_data : mapping name -> data, keyword-only
         Data sets to score (default ``{"train": train_data}``), never augmented.
         An empty mapping scores nothing: with ``save_models`` the checkpoints
@@ -174,105 +177,107 @@ def train_with_vog(
         per-pixel state would not fit in memory).
     windows : mapping name -> epochs, keyword-only
         Epoch sets, each with >= 2 epochs (default :func:`vog.stage_windows`).
-    lr, momentum, weight_decay, batch_size : SGD settings.
-    lr_milestones, lr_gamma : MultiStepLR settings (paper CIFAR: (150, 250), 0.1).
-    lr_step : {"epoch", "iteration"}
-        Step the schedule once per epoch (paper) or once per batch, as the
-        authors' CIFAR script does (milestones then count batches).
-    augment : callable, optional
-        Applied to each training batch on the device (e.g. random crop + flip).
-    eval_data : data, optional
+    eval_data : data, optional, keyword-only
         Accuracy recorded in the history after each epoch.
-    target : {"logit", "probability"}
-        See :func:`vog.input_gradients`.
-    seed : int
-        Seeds shuffling and the global torch generator (augmentation, dropout).
-        Scoring and evaluation draw nothing from either: the same seed trains
-        the same weights whatever is scored.
-    device : optional
-        Default: CUDA if available, else CPU.
-    checkpoint_dir : path, optional
+    augment : callable, optional, keyword-only
+        Applied to each training batch on the device (e.g. random crop + flip).
+    observers : sequence of Observer, keyword-only
+        More objects that watch training like the VoG recorder (the
+        :class:`vog.observers.Observer` protocol, e.g.
+        :class:`vog.analysis.difficulty.TrainingDynamics`); they are observed
+        after the VoG recorder, every epoch, and resumed with it.
+    checkpoint_dir : path, optional, keyword-only
         Where ``train_state.pt`` (resumable state) and, with ``save_models``,
-        ``epoch_XXXX.pt`` model checkpoints at the VoG epochs are written.
-    resume : bool
+        the model checkpoints at the VoG epochs (:func:`vog.training.checkpoint_path`) are written.
+    save_models : bool, keyword-only
+        Save the model at every VoG epoch into ``checkpoint_dir``.
+    resume : bool, keyword-only
         Continue from ``checkpoint_dir/train_state.pt`` if it exists.
-    state_every : float
+    state_every : float, keyword-only
         Least seconds between two writes of the resumable state (0: after
         every epoch). The state holds the running per-pixel statistics (16
         bytes per pixel, example and window: gigabytes for 60,000 images), so
         long runs write it every few minutes and an interruption loses at most
         that much work.
-    observers : sequence, keyword-only
-        More objects that watch training like the VoG recorder: each has
-        ``observe(model, epoch)``, ``state_dict()`` and ``load_state_dict()``
-        (e.g. :class:`vog.analysis.difficulty.TrainingDynamics`); they are
-        observed after the VoG recorder, every epoch, and resumed with it.
-    record_gradients : bool
+    record_gradients : bool, keyword-only
         Also keep all gradient maps (small data only), e.g. for the authors'
         reference computation :func:`vog.reference.authors_vog`.
-    progress : bool
-        Show a tqdm bar over epochs.
-    num_workers : int
-        DataLoader worker processes for reading ``train_data`` and the scored
-        and evaluation sets (their order stays fixed by ``seed``).
+    **option_values
+        The training options given by name, e.g. ``epochs=15, lr=0.05``
+        (applied on top of ``options``).
+
+    Returns
+    -------
+    TrainResult
+
+    Notes
+    -----
+    Scoring and evaluation draw nothing from the shuffling generator or the
+    global one: the same options train the same weights whatever is scored.
     """
-    check_choice("lr_step", lr_step, ("epoch", "iteration"))
-    if int(epochs) < 2:
-        raise ValueError(f"epochs must be >= 2, got {epochs}")
-    epochs = int(epochs)
+    opts = TrainOptions.build(options, **option_values)
+    epochs = opts.epochs
     windows = check_windows(stage_windows(epochs) if windows is None else windows, epochs)
     if resume and checkpoint_dir is None:
         raise ValueError("resume=True needs checkpoint_dir")
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = opts.torch_device()
     model.to(device)
     recorder = VoGRecorder(
         {"train": train_data} if vog_data is None else vog_data,
         windows,
-        target=target,
-        batch_size=max(batch_size, 256),
-        num_workers=num_workers,
+        target=opts.target,
+        batch_size=max(opts.batch_size, 256),
+        num_workers=opts.num_workers,
         keep_gradients=record_gradients,
     )
-    gen = torch.Generator().manual_seed(int(seed))
-    torch.manual_seed(int(seed))
+    gen = torch.Generator().manual_seed(opts.seed)
+    torch.manual_seed(opts.seed)
     loader = as_loader(
         train_data,
-        batch_size=batch_size,
+        batch_size=opts.batch_size,
         shuffle=True,
         generator=gen,
-        num_workers=num_workers,
+        num_workers=opts.num_workers,
         pin_memory=device.type == "cuda",
     )
-    optimizer = torch.optim.SGD(
-        model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay
-    )
-    scheduler = torch.optim.lr_scheduler.MultiStepLR(
-        optimizer, milestones=list(lr_milestones), gamma=lr_gamma
-    )
-    observers = list(observers)
+    optimizer = opts.make_optimizer(model.parameters())
+    scheduler = opts.make_scheduler(optimizer)
+    observers = check_observers(observers)
     state = _Resumable(
         checkpoint_dir, model, optimizer, scheduler, gen, [recorder, *observers], state_every
     )
     history = state.load(device) if resume else []
 
-    epoch_iter = range(len(history), epochs)
-    if progress:
+    epoch_iter: Iterable[int] = range(len(history), epochs)
+    if opts.progress:
         from tqdm.auto import tqdm
 
         epoch_iter = tqdm(epoch_iter, desc="epochs", initial=len(history), total=epochs)
     for epoch in epoch_iter:
-        record = _train_epoch(model, loader, optimizer, scheduler, lr_step, augment, device, epoch)
+        record = _train_epoch(
+            model, loader, optimizer, scheduler, opts.lr_step, augment, device, epoch
+        )
         if eval_data is not None:
-            record["eval_acc"] = evaluate(model, eval_data, device=device, num_workers=num_workers)
+            record["eval_acc"] = evaluate(
+                model, eval_data, device=device, num_workers=opts.num_workers
+            )
         history.append(record)
         scored = recorder.observe(model, epoch)
         if scored and save_models and checkpoint_dir is not None:
-            save_checkpoint(model, Path(checkpoint_dir) / f"epoch_{epoch:04d}.pt", epoch=epoch)
+            save_checkpoint(model, checkpoint_path(checkpoint_dir, epoch), epoch=epoch)
         for obs in observers:
             obs.observe(model, epoch)
         state.save(history, device)
 
     rec = recorder.result()
+    costs: dict[str, Cost] = {}
+    for obs in [recorder, *observers]:
+        for name, cost in obs.cost().items():
+            if name in costs:  # e.g. a second VoG recorder: named by its class
+                name = f"{name} ({type(obs).__name__})"
+            if name in costs:
+                raise ValueError(f"two observers report a score named {name!r}")
+            costs[name] = cost
     return TrainResult(
         history=history,
         vog=rec.vog,
@@ -281,10 +286,13 @@ def train_with_vog(
         predictions=rec.predictions,
         vog_epochs=recorder.epochs,
         gradients=rec.gradients,
-        state_bytes=recorder.memory(),
-        working_bytes=recorder.working_bytes,
-        vog_seconds=recorder.seconds,
+        costs=costs,
     )
+
+
+def checkpoint_path(folder: str | os.PathLike, epoch: int) -> Path:
+    """The file :func:`train_with_vog` saves the model after ``epoch`` to (``epoch_0007.pt``)."""
+    return Path(folder) / CHECKPOINT_NAME.format(epoch=int(epoch))
 
 
 def _train_epoch(model, loader, optimizer, scheduler, lr_step, augment, device, epoch) -> dict:
@@ -344,14 +352,15 @@ class _Resumable:
         }
         if device.type == "cuda":
             state["cuda_rng"] = torch.cuda.get_rng_state(device)
-        atomic_write(self.path, lambda p: torch.save(state, p))
+        save_verified(state, self.path)
         self.last = time.monotonic()
 
     def load(self, device: torch.device) -> list[dict]:
         """The history so far (empty if there is no saved state); restores everything else."""
         if self.path is None or not self.path.is_file():
             return []
-        state = torch.load(self.path, map_location="cpu", weights_only=True)
+        todo = "delete it (and its .sha256) to start training again from the first epoch"
+        state = load_verified(self.path, todo=todo)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])

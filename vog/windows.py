@@ -42,7 +42,9 @@ def stage_windows(epochs: int, n_stages: int = 3) -> dict[str, Sequence[int]]:
         raise ValueError(f"{epochs} epochs cannot form {n_stages} stages of >= 2 checkpoints")
     names = ("early", "middle", "late") if n_stages == 3 else [f"stage{i}" for i in range(n_stages)]
     edges = [round(i * epochs / n_stages) for i in range(n_stages + 1)]
-    out = {name: range(edges[i], edges[i + 1]) for i, name in enumerate(names)}
+    out: dict[str, Sequence[int]] = {
+        name: range(edges[i], edges[i + 1]) for i, name in enumerate(names)
+    }
     out["all"] = range(epochs)
     return out
 

@@ -158,9 +158,9 @@ def test_dynamics_state_is_a_copy():
     model = Table(3, 2)
     rec.observe(model, 0)
     snapshot = rec.state_dict()
-    before = snapshot["state"]["d"]["margin_sum"].clone()
+    before = snapshot["statistics"]["d"]["AUM"]["total"].clone()
     rec.observe(model, 1)  # in-place updates must not reach the snapshot
-    assert torch.equal(snapshot["state"]["d"]["margin_sum"], before)
+    assert torch.equal(snapshot["statistics"]["d"]["AUM"]["total"], before)
 
 
 def test_labels_come_from_the_loader_as_trained():

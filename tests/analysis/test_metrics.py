@@ -31,11 +31,14 @@ def test_error_by_percentile_known_answer():
 
 
 def test_error_by_percentile_ties_and_unequal_buckets():
-    # ties are broken by example order: index 4, 5 (score 0) then 0, 1, 2, 3 (score 1)
+    # tied scores share their error, never broken by example order: score 0 (index 4, 5)
+    # has error 1/2 at both positions, score 1 (index 0-3) error 1/4 at each of four
     scores = np.array([1, 1, 1, 1, 0, 0])
     correct = np.array([0, 1, 1, 1, 1, 0], dtype=bool)
     _, err = vog.analysis.error_by_percentile(scores, correct, bins=3)
-    assert err.tolist() == [0.5, 0.5, 0.0]
+    assert err.tolist() == [0.5, 0.25, 0.25]
+    _, again = vog.analysis.error_by_percentile(scores[::-1], correct[::-1], bins=3)
+    assert again.tolist() == err.tolist()
     # seven examples in three buckets: sizes 3, 2, 2 (np.array_split)
     s = np.arange(7.0)
     c = np.array([1, 1, 0, 1, 0, 0, 0], dtype=bool)
@@ -86,9 +89,10 @@ def test_class_level_uses_the_false_negative_rate_and_mean_absolute_score():
 def test_quantile_shares_known_answer():
     assert vog.analysis.quantile_shares([1, 2, 3, 4], [5, 6, 7, 8], q=2).tolist() == [0.0, 1.0]
     assert vog.analysis.quantile_shares([5, 6, 7, 8], [1, 2, 3, 4], q=2).tolist() == [1.0, 0.0]
-    # ties: pooled [1, 1, 2 | 1, 2, 3] sorted stably: {in0, in1}, {out0, in2}, {out1, out2}
+    # ties share: pooled scores 1, 1, 1 (one of three is out: 1/3 each), 2, 2 (1/2 each), 3
+    # (out): positions [1/3, 1/3, 1/3, 1/2, 1/2, 1] in buckets of 2, over 3 out examples
     shares = vog.analysis.quantile_shares([1, 1, 2], [1, 2, 3], q=3)
-    np.testing.assert_allclose(shares, [0.0, 1 / 3, 2 / 3])
+    np.testing.assert_allclose(shares, [2 / 9, 5 / 18, 1 / 2])
     # unequal buckets (7 pooled into 4: sizes 2, 2, 2, 1) and a tensor input
     shares = vog.analysis.quantile_shares(torch.tensor([0.0, 1, 2, 3]), torch.tensor([4.0, 5, 6]))
     np.testing.assert_allclose(shares, [0.0, 0.0, 2 / 3, 1 / 3])

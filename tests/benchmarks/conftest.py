@@ -27,3 +27,9 @@ def bench():
 def summary():
     yield _load("summary")
     sys.modules.pop("bench_summary", None)
+
+
+@pytest.fixture(scope="module")
+def training():
+    yield _load("bench_training")
+    sys.modules.pop("bench_bench_training", None)

@@ -47,3 +47,51 @@ def test_bad_sizes_are_refused(bench, sizes, capsys):
 def test_device_name_names_the_cpu(bench):
     name = bench.device_name("cpu")
     assert name.startswith("CPU: ") and "threads" in name
+
+
+def test_floors_and_the_fastest_correct_method(bench):
+    methods = ("gradient", "gradient_batch_major", "gradient_gather", "sample_major", "store_all")
+    res = bench.benchmark(["lenet"], sizes=(24, 3, 8), methods=methods, repeat=1, clock="cpu")
+    assert res["clock"] == "cpu"
+    mr = res["models"]["lenet"]
+    r, q = mr["methods"], mr["ratios"]
+    # the floors compute no scores; the scoring methods agree and are correct
+    assert r["gradient"]["correct"] is None and r["gradient_gather"]["max_abs_diff"] is None
+    assert r["sample_major"]["correct"] and r["store_all"]["correct"]
+    best = min(("sample_major", "store_all"), key=lambda m: r[m]["seconds"])
+    assert mr["fastest_correct"] == best
+    assert q["ours / fastest correct (time)"] == pytest.approx(
+        r["sample_major"]["seconds"] / r[best]["seconds"]
+    )
+    key = "loop order: batch-major / chunked checkpoint-major (gradient time)"
+    assert q[key] == pytest.approx(r["gradient_batch_major"]["seconds"] / r["gradient"]["seconds"])
+    assert q["seeding: gather / one-hot (gradient time)"] == pytest.approx(
+        r["gradient_gather"]["seconds"] / r["gradient"]["seconds"]
+    )
+
+
+def test_a_method_whose_scores_disagree_is_not_the_fastest(bench):
+    row = {"max_rel_diff": 1e-3, "spearman_vs_fp32": 1.0}
+    assert bench.correct("store_all", row) is False  # same kernels: rounding only
+    assert bench.correct("sample_major_vmap", row) is True  # other kernels: within 1%
+    assert bench.correct("sample_major_bf16", row) is None  # reduced precision: not a candidate
+    assert bench.correct("gradient", {"max_rel_diff": None}) is None
+    methods = {
+        "store_all": {"seconds": 1.0, "correct": False},
+        "sample_major": {"seconds": 2.0, "correct": True},
+        "gradient": {"seconds": 0.5, "correct": None},
+    }
+    assert bench.fastest_correct(methods) == "sample_major"
+    assert bench.fastest_correct({"gradient": {"seconds": 1.0, "correct": None}}) is None
+
+
+def test_chunks_follow_the_scoring_modes_budget(bench, monkeypatch):
+    import torch
+
+    from vog.scoring import sample_major
+
+    x = torch.zeros(10, 1, 4, 4)
+    batches = list(zip(x.split(2), torch.zeros(10).split(2), strict=True))
+    per_batch = 2 * (4 * 3 * 16 + 16 * 4)  # K=3 float32 maps + the float32 input, 2 examples
+    monkeypatch.setattr(sample_major, "CHUNK_BYTES", 2 * per_batch)
+    assert [len(c) for c in bench._chunks(batches, 3)] == [2, 2, 1]

@@ -79,3 +79,44 @@ def test_load_results_skips_missing_files(summary, tmp_path):
     runs = summary.load_results([path, tmp_path / "absent.json"])
     assert list(runs) == ["cpu-x"]
     assert summary.ratio_table(runs["cpu-x"]).loc["ours / forward (time)", "mlp"] == 2.0
+
+
+def test_cause_table_and_the_fastest_correct_target(summary):
+    ratios = {
+        "loop order: batch-major / chunked checkpoint-major (gradient time)": 1.2,
+        "seeding: gather / one-hot (gradient time)": 1.01,
+        "ours / gradient (time)": 1.05,
+        "ours / fastest correct (time)": 1.3,
+    }
+    rec = _result(ratios)
+    rec["models"]["mlp"]["fastest_correct"] = "store_all"
+    causes = summary.cause_table(rec)
+    assert causes.loc["loop order", "mlp"] == 1.2
+    assert causes.loc["VoG's own work", "mlp"] == 1.05
+    assert pd_isna(causes.loc["storing every map", "mlp"])
+    assert list(causes.index) == [cause for cause, _ in summary.CAUSES.values()]
+    table = summary.target_rows({"a": rec})
+    assert table.iloc[0]["fastest correct"] == "store_all"
+    assert summary.target_split(table, "ours / fastest correct") == (0, 1, "mlp (a) 1.30x")
+
+
+def test_training_rows_and_the_recording_target(summary):
+    def run(overhead):
+        return {
+            "settings": {"n_train": 600, "n_scored": 100, "epochs": 3},
+            "clock": "cpu",
+            "loops": {"plain": {"seconds": 1.0, "images_per_second": 1800.0}},
+            "ratios": {"recording overhead (fraction of an epoch)": overhead},
+        }
+
+    rows = summary.training_rows({"a": run(0.05), "b": run(0.2)})
+    assert list(rows["n_train, n_scored, epochs"]) == ["600, 100, 3"] * 2
+    col = "recording overhead (fraction of an epoch)"
+    assert summary.target_split(rows, col) == (1, 2, "LeNet training (b) 0.20")
+    assert summary.training_table(run(0.1)).loc["plain", "images_per_second"] == 1800.0
+
+
+def pd_isna(value):
+    import pandas as pd
+
+    return bool(pd.isna(value))

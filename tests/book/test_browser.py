@@ -2,7 +2,11 @@
 
 The site is served twice: at the root of the server and under a sub-path
 (``/vog/``), as GitHub project pages serve it; a link that reaches above the
-site's folder fails in the second.
+site's folder fails in the second. Every request that leaves the local server
+is blocked (and fails the test): the book must work offline, its maths
+included (MathJax is served by the book itself). Screenshots of the landing
+page, the reproduction page and a chapter are saved as test artefacts; the
+test prints where.
 """
 
 import functools
@@ -83,9 +87,55 @@ def browser():
         b.close()
 
 
+VIEWPORT = {"width": 1280, "height": 900}  # a laptop screen
+RAW_TEX = ("\\frac", "\\sqrt", "\\[", "\\mathrm", "\\sum")
+SCREENSHOTS = {
+    "landing": "book/intro.html",
+    "reproduction": "book/reproduction.html",
+    "chapter": "book/executed/03_error_by_vog.html",
+}
+
+
+def offline_page(browser, site):
+    """A new page whose requests outside ``site`` are blocked; returns (page, blocked urls)."""
+    page = browser.new_page(viewport=VIEWPORT)
+    origin = site.split("/", 3)[:3]
+    blocked = []
+
+    def route(r):
+        if r.request.url.split("/", 3)[:3] == origin:
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    return page, blocked
+
+
+def wait_for_maths(page, blocked=()) -> bool:
+    """Wait until MathJax has typeset the page; False if the page loads no MathJax."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    if not page.evaluate("() => !!document.querySelector('script[src*=\"mathjax\"]')"):
+        return False
+    try:
+        page.wait_for_function(
+            "() => window.MathJax && window.MathJax.startup && window.MathJax.startup.promise",
+            timeout=20000,
+        )
+    except PlaywrightTimeout:
+        src = page.evaluate("() => document.querySelector('script[src*=\"mathjax\"]').src")
+        raise AssertionError(
+            f"MathJax did not start from {src}; requests that need a network: {list(blocked)}"
+        ) from None
+    page.evaluate("() => window.MathJax.startup.promise")
+    return True
+
+
 @pytest.mark.parametrize("page_path", toc_pages())
 def test_page_loads_with_images_and_no_errors(site, browser, page_path):
-    page = browser.new_page()
+    page, blocked = offline_page(browser, site)
     failed = []
     page.on(
         "response",
@@ -100,12 +150,97 @@ def test_page_loads_with_images_and_no_errors(site, browser, page_path):
     )
     broken = [src for src, complete, width in sizes if not complete or width == 0]
     assert not broken, f"images without a natural size: {broken}"
+    typeset = wait_for_maths(page, blocked)
     text = page.inner_text("body")
     assert "Traceback" not in text
     assert not failed, f"requests that failed: {failed}"
+    assert not blocked, f"requests that need a network: {blocked}"
+    raw = [tex for tex in RAW_TEX if tex in text]
+    assert not raw, f"raw TeX shown as text ({raw}); MathJax typeset: {typeset}"
     if "executed/" in page_path:
         assert sizes, "a chapter page without a single figure"
+        # every figure readable: at least 400 px wide on a laptop screen
+        widths = page.evaluate(
+            "Array.from(document.querySelectorAll('.cell_output img'))"
+            ".map(i => [i.currentSrc, i.getBoundingClientRect().width])"
+        )
+        narrow = [(src.rsplit("/", 1)[-1], round(w)) for src, w in widths if 0 < w < 400]
+        assert not narrow, f"figures narrower than 400 px: {narrow}"
     page.close()
+
+
+def test_maths_is_typeset_offline(site, browser):
+    """The landing page's equations become MathJax output with the network blocked."""
+    page, blocked = offline_page(browser, site)
+    page.goto(f"{site}/book/intro.html", wait_until="load")
+    assert wait_for_maths(page, blocked), "the landing page loads no MathJax"
+    src = page.evaluate("() => document.querySelector('script[src*=\"mathjax\"]').src")
+    assert src.startswith(site.split("/", 3)[0] + "//" + site.split("/", 3)[2]), src
+    assert page.locator("mjx-container").count() >= 2
+    text = page.inner_text("article")
+    assert "VoG" in text and not [tex for tex in RAW_TEX if tex in text]
+    assert not blocked, blocked
+    page.close()
+
+
+def test_chapter_leads_with_findings_and_folded_code_opens(site, browser):
+    """A chapter shows its computed findings before any code; folded code is one click away."""
+    page, blocked = offline_page(browser, site)
+    page.goto(f"{site}/{SCREENSHOTS['chapter']}", wait_until="load")
+    headings = page.evaluate(
+        "Array.from(document.querySelectorAll('article h2')).map(h => h.textContent)"
+    )
+    assert headings and headings[0].startswith("Findings"), headings
+    findings = page.locator("section#findings")
+    assert findings.count() == 1 and findings.inner_text().count("%") >= 3
+    folded = page.locator("details.hide.above-input")
+    assert folded.count() >= 3, "plotting and parameter code should be folded"
+    first = folded.first
+    code = first.locator(".cell_input")
+    assert not code.is_visible()
+    first.locator("summary").click()
+    code.wait_for(state="visible", timeout=5000)
+    assert code.is_visible() and "=" in code.inner_text()
+    assert not blocked, blocked
+    page.close()
+
+
+def test_reproduction_page_opens_with_the_verdict_board(site, browser):
+    page, blocked = offline_page(browser, site)
+    page.goto(f"{site}/{SCREENSHOTS['reproduction']}", wait_until="load")
+    first_table = page.locator("article table").first
+    header = first_table.locator("thead").inner_text().lower()
+    for column in ("claim", "paper", "ours", "mark", "why", "holds with"):
+        assert column in header, header
+    rows = first_table.locator("tbody tr")
+    assert rows.count() >= 10
+    marks = [rows.nth(i).locator("td").nth(3).inner_text().strip() for i in range(rows.count())]
+    assert all(m in ("holds", "fails", "within noise", "n/a") for m in marks), marks
+    # the board is the first thing on the page: before any section of details
+    assert page.evaluate(
+        "() => { const t = document.querySelector('article table');"
+        " const h = document.querySelector('article h2');"
+        " return !!h && !!(t.compareDocumentPosition(h) & Node.DOCUMENT_POSITION_FOLLOWING); }"
+    )
+    assert not blocked, blocked
+    page.close()
+
+
+def test_screenshots_of_the_book(site, browser, smoke_html, capsys):
+    """Screenshots of the landing page, the reproduction page and a chapter (test artefacts)."""
+    out = Path(os.environ.get("VOG_SCREENSHOTS", smoke_html.parent / "screenshots"))
+    out = out / ("sub-path" if site.endswith("/vog") else "root")
+    out.mkdir(parents=True, exist_ok=True)
+    for name, path in SCREENSHOTS.items():
+        page, blocked = offline_page(browser, site)
+        page.goto(f"{site}/{path}", wait_until="load")
+        wait_for_maths(page)
+        shot = out / f"{name}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000 and not blocked
+        page.close()
+    with capsys.disabled():
+        print(f"\nscreenshots of the book: {out}")
 
 
 def test_search_finds_a_chapter(site, browser):

@@ -41,30 +41,48 @@ OVERRIDES = {
     "08_stability": {"seeds": [0, 1], "batch_sizes": [16, 32], "bins": 4},
     "09_ood_msp": {"architectures": ["resnet18", "densenet_bc"], "n_eval": 24},
     "10_distribution_shift": {"n_eval": 24, "n_shift": 12},
-    "11_when_claims_hold": {"bins": 4, "n_boot": 10, "n_ood": 12},
+    "11_when_claims_hold": {"bins": 4, "n_boot": 10, "n_ood": 12, "n_test": 24, "n_mem": 48},
     "12_compare_scores": {"cv_epochs": 6, "bins": 4, "n_boot": 10},
+    # H-CAT's full grid (120 runs) cut to two types, one p, one seed
+    "13_hcat_benchmark": {
+        "hardness": ["uniform", "far_ood"],
+        "proportions": [0.25],
+        "seeds": [0],
+        "cv_epochs": 2,
+    },
 }
-# 01 reads no data set (its paper section only enlarges the toy); 90 needs CUDA
+# 01 reads no data set (its paper section only enlarges the toy); 90 needs CUDA; 14 (beyond
+# images) has no paper data set: its paper section trains the default domains longer
 CHAPTERS = sorted(
     p
     for p in (ROOT / "notebooks").glob("[0-9]*.py")
-    if p.stem not in ("01_toy_gaussian", "90_performance")
+    if p.stem not in ("01_toy_gaussian", "14_beyond_images", "90_performance")
 )
 
 
 def shrink(params: dict) -> dict:
-    """The paper section with every experiment configuration made CPU-sized."""
+    """The paper section with every experiment configuration made CPU-sized: a chapter's
+    preset keeps its name and gets ``overrides``; named runs become flat settings."""
 
-    def small(cfg: dict) -> dict:
-        return {**cfg, **SHRINK}
+    def small(cfg) -> dict:  # a preset name or flat settings
+        return vog.experiments.experiment_settings(cfg, **SHRINK)
 
-    out = {}
-    for key, value in params.items():
-        if key == "experiment":
-            value = small(value)
-        elif key in ("experiments", "runs"):
-            value = {name: small(cfg) for name, cfg in value.items()}
-        out[key] = value
+    out = dict(params)
+    if "experiment" in params:
+        out["overrides"] = {**params.get("overrides", {}), **SHRINK}
+    for key in ("experiments", "runs"):
+        if key in params:
+            out[key] = {name: small(cfg) for name, cfg in params[key].items()}
+    if "base" in params:  # the factor study: its base gets the sizes, its factors keep them
+        out["base_overrides"] = {**params.get("base_overrides", {}), **SHRINK}
+        for key in ("factors", "corners"):
+            out[key] = {
+                name: {k: SHRINK.get(k, v) for k, v in changes.items()}
+                for name, changes in params.get(key, {}).items()
+            }
+        out["anchors"] = {
+            name: [small(c) for c in pair] for name, pair in params.get("anchors", {}).items()
+        }
     return out
 
 
@@ -88,7 +106,10 @@ def workspace(tmp_path_factory, fabricate):
 
 def test_paper_profile_names_the_real_data(notebook_runner):
     paper = notebook_runner.load_profile("paper")
-    runs = paper["02_training"]["experiments"]
+    runs = {
+        name: vog.experiments.experiment_settings(preset)
+        for name, preset in paper["02_training"]["experiments"].items()
+    }
     assert {r["dataset"] for r in runs.values()} == {"cifar10", "cifar100", "imagenet"}
     assert runs["ImageNet"]["model"] == "resnet50" and runs["ImageNet"]["image_size"] == 224
     assert paper["10_distribution_shift"]["shift_sets"] == {"ImageNet-O": "folder:data/imagenet-o"}

@@ -80,7 +80,8 @@ def test_model_mode_restored_after_error():
     "kwargs, err, match",
     [
         ({"x": torch.ones(2, 4, dtype=torch.long)}, TypeError, "floating-point"),
-        ({"labels": torch.tensor([0.0, 1.0])}, TypeError, "integer"),
+        ({"labels": torch.tensor([0.0, 1.5])}, ValueError, "non-integral values such as \\[1.5\\]"),
+        ({"labels": torch.tensor([False, True])}, TypeError, "integers, got dtype torch.bool"),
         ({"labels": torch.tensor([0, 1, 1])}, ValueError, r"shape \(2,\)"),
         ({"labels": torch.tensor([-1, 0])}, ValueError, "out of range"),
         ({"target": "prob"}, ValueError, "'logit', 'probability'"),

@@ -11,7 +11,7 @@ import pytest
 import vog
 
 PACKAGE = Path(vog.__file__).resolve().parent
-LAYERS = ("scoring", "experiments", "datasets", "analysis")
+LAYERS = ("scoring", "experiments", "datasets", "analysis", "integrations")
 
 
 def test_core_surface_is_small_and_complete():

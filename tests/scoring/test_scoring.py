@@ -80,7 +80,11 @@ def test_dataset_input_and_frame(data):
     ds = torch.utils.data.TensorDataset(x, y)
     res = vog.compute_vog(make_checkpoints(), ds, device="cpu")
     df = res.to_frame()
-    assert list(df.columns) == ["label", "prediction", "scored_label", "vog", "vog_normalized"]
+    columns = ["label", "prediction", "scored_label", "vog", "vog_normalized", "magnitude"]
+    assert list(df.columns) == columns  # streaming mode: with the gradient magnitude
+    assert (
+        "magnitude" not in vog.compute_vog(make_checkpoints(), ds, mode="sample_major").to_frame()
+    )
     assert len(df) == 37 and df.index.name == "index"
 
 

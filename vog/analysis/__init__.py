@@ -5,16 +5,20 @@
 - ``.ood``: OoD metrics, MSP and predicted-label VoG scores;
 - ``.claims``: the paper's claims as checks (one definition for the chapters
   and the diagnosis);
+- ``.evidence`` and ``.verdicts``: the claims with confidence intervals and
+  three-way verdicts (holds / within noise / fails), the claims x runs table;
 - ``.difficulty``: other per-example difficulty scores and the recorder that
   follows them through training; ``.label_issues``: cleanlab's label-quality
   scores;
+- ``.detection``: finding perturbed examples, oriented and in H-CAT's
+  convention, intervals over seeds and ranks over hardness types;
 - ``.detectors``: post-hoc OoD detectors of ``pytorch-ood``;
 - ``.baselines``: the OoD detectors of paper Table 1 (a registry);
 - ``.plots``: image grids and error-by-percentile bars (matplotlib axes);
 - ``.report``: a self-contained HTML gallery for auditing.
 """
 
-from . import claims, detectors, difficulty, label_issues
+from . import claims, detection, detectors, difficulty, evidence, label_issues, verdicts
 from .baselines import BASELINES, IMPLEMENTATIONS, fit_baseline
 from .metrics import (
     bootstrap_percentile_errors,
@@ -39,6 +43,9 @@ __all__ = [
     "IMPLEMENTATIONS",
     "bootstrap_percentile_errors",
     "claims",
+    "evidence",
+    "verdicts",
+    "detection",
     "detectors",
     "difficulty",
     "label_issues",

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from .._checks import check_choice
+from ..data import to_numpy
 
 __all__ = ["BASELINES", "IMPLEMENTATIONS", "fit_baseline"]
 
@@ -23,7 +24,7 @@ Scorer = Callable[[np.ndarray], np.ndarray]
 
 
 def _flat(z) -> np.ndarray:
-    z = z.detach().cpu().numpy() if torch.is_tensor(z) else np.asarray(z)
+    z = to_numpy(z)
     return z.reshape(len(z), -1).astype(np.float64)
 
 

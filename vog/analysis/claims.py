@@ -6,6 +6,13 @@ them in hidden cells; the chapter "When do the claims hold?" runs the same
 functions over the variants of a run (data set, schedule, window,
 normalisation, label), so a verdict there means exactly what it means on the
 chapter's page. ``CLAIMS`` lists them by name.
+
+Bad scores never give a verdict: a NaN or infinite score raises ``ValueError``
+saying how many there are. Ties follow one rule (module ``vog.analysis.metrics``):
+examples with equal scores share their error, so the order of the examples
+cannot decide a claim; constant scores give equal errors everywhere and a
+NaN trend, and a claim decided on strict inequalities does not hold on them.
+Differences below ``TOLERANCE`` (floating-point rounding) count as equal.
 """
 
 from __future__ import annotations
@@ -56,6 +63,23 @@ class Verdict:
         return "reproduced" if self.holds else "NOT reproduced: " + "; ".join(self.failed)
 
 
+#: Differences of errors or trends smaller than this are rounding, not evidence.
+TOLERANCE = 1e-12
+
+
+def _finite(name: str, values) -> np.ndarray:
+    """``values`` as a float array; ``ValueError`` saying how many are NaN or infinite."""
+    a = np.asarray(values.detach().cpu() if hasattr(values, "detach") else values, dtype=float)
+    bad = ~np.isfinite(a)
+    if bad.any():
+        n_nan, n_inf = int(np.isnan(a).sum()), int(np.isinf(a).sum())
+        raise ValueError(
+            f"{name} hold {n_nan} NaN and {n_inf} infinite values of {a.size}: no claim can be "
+            "decided on them; find where they come from (a diverged run, a failed score)"
+        )
+    return a
+
+
 def _verdict(claim: str, conditions: Mapping[str, bool], numbers: dict) -> Verdict:
     failed = tuple(name for name, ok in conditions.items() if not ok)
     return Verdict(claim, not failed, failed, numbers)
@@ -67,15 +91,19 @@ def error_by_vog(scores, correct, *, percent: float = 10.0, bins: int = 10) -> V
 
     ``numbers``: the three tail errors and the trend of error over ``bins``
     buckets (:func:`vog.analysis.error_trend`, reported, not a condition).
+    Tied scores share their error (module docstring): constant scores give
+    top = bottom = overall, and the claim does not hold. NaN or infinite
+    scores raise ``ValueError``.
     """
+    scores = _finite("scores", scores)
     tails = tail_errors(scores, correct, percent=percent)
     top, bottom, overall = tails[f"top {percent:g}%"], tails[f"bottom {percent:g}%"], tails["all"]
     trend = error_trend(error_by_percentile(scores, correct, bins=bins)[1])
     return _verdict(
         "error_by_vog",
         {
-            f"top {percent:g}% error > bottom {percent:g}% error": top > bottom,
-            f"bottom {percent:g}% error < overall error": bottom < overall,
+            f"top {percent:g}% error > bottom {percent:g}% error": top > bottom + TOLERANCE,
+            f"bottom {percent:g}% error < overall error": bottom < overall - TOLERANCE,
         },
         {"top": top, "bottom": bottom, "all": overall, "trend": trend},
     )
@@ -83,13 +111,18 @@ def error_by_vog(scores, correct, *, percent: float = 10.0, bins: int = 10) -> V
 
 def class_level_correlation(raw, labels, predictions) -> Verdict:
     """Paper Fig. 9: a class's mean VoG correlates positively with its false-negative rate."""
-    cl = class_level(raw, labels, predictions)
+    cl = class_level(_finite("scores", raw), labels, predictions)
     r = cl["pearson_r"]
     return _verdict("class_level", {"class-level correlation > 0": bool(r > 0)}, {"r": r})
 
 
 def early_late_flip(early, late, correct, *, bins: int = 10) -> Verdict:
-    """Paper Sec. 3 (5): error falls with VoG(early) and rises with VoG(late)."""
+    """Paper Sec. 3 (5): error falls with VoG(early) and rises with VoG(late).
+
+    NaN or infinite scores raise ``ValueError``; constant scores give a NaN
+    trend, which is neither rising nor falling.
+    """
+    early, late = _finite("early scores", early), _finite("late scores", late)
     t_early = error_trend(error_by_percentile(early, correct, bins=bins)[1])
     t_late = error_trend(error_by_percentile(late, correct, bins=bins)[1])
     return _verdict(
@@ -103,7 +136,7 @@ def memorisation(clean, shuffled, *, alpha: float = 1e-3) -> Verdict:
     """Paper Sec. 4.1: shuffled-label examples have a higher mean VoG (Welch p < ``alpha``)."""
     from scipy.stats import ttest_ind
 
-    clean, shuffled = np.asarray(clean, dtype=float), np.asarray(shuffled, dtype=float)
+    clean, shuffled = _finite("clean scores", clean), _finite("shuffled scores", shuffled)
     test = ttest_ind(shuffled, clean, equal_var=False)
     return _verdict(
         "memorisation",
@@ -129,7 +162,7 @@ def stable_ranking(raw: list, labels: list, *, min_spearman: float = 0.5) -> Ver
     the scale of the inputs and the network; the check is the scale-free part:
     a mean pairwise Spearman correlation of at least ``min_spearman``.
     """
-    numbers = instance_spread(raw, labels)
+    numbers = instance_spread([_finite(f"scores of run {i}", r) for i, r in enumerate(raw)], labels)
     rho = numbers["mean pairwise Spearman"]
     return _verdict(
         "stability",
@@ -140,6 +173,7 @@ def stable_ranking(raw: list, labels: list, *, min_spearman: float = 0.5) -> Ver
 
 def beats_baselines(auroc: Mapping[str, float], *, method: str, baselines: tuple[str, ...]):
     """Paper Table 1 and 3: ``method``'s mean AUROC is above each of ``baselines``'."""
+    _finite("AUROCs", [auroc[name] for name in (method, *baselines)])
     return _verdict(
         f"{method} beats {', '.join(baselines)}",
         {f"{method} > {b}": bool(auroc[method] > auroc[b]) for b in baselines},
@@ -150,7 +184,7 @@ def beats_baselines(auroc: Mapping[str, float], *, method: str, baselines: tuple
 def quartile_shift(shares) -> Verdict:
     """Paper Fig. 12b: the shifted images are more frequent in the top VoG quartile than in
     the bottom one (``shares``: the four quartile shares, lowest VoG first)."""
-    shares = np.asarray(shares, dtype=float)
+    shares = _finite("quartile shares", shares)
     return _verdict(
         "quartile_shift",
         {"top-quartile share > bottom-quartile share": bool(shares[-1] > shares[0])},

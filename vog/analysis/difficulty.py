@@ -29,7 +29,11 @@ data at the end of each epoch, not from the augmented mini-batches during it.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import ClassVar
 
 import torch
 from torch import nn
@@ -38,9 +42,15 @@ from torch.utils.data import Dataset
 from .._checks import integer_labels
 from ..data import as_dataset, as_loader
 from ..gradients import frozen_eval
+from ..observers import Cost
 from ..training import outputs
+from .statistics import AtEarlyEpoch, Final, Forgetting, Mean, Statistic, Std
 
 __all__ = [
+    "QUANTITIES",
+    "SCORES",
+    "EpochView",
+    "Score",
     "TrainingDynamics",
     "el2n",
     "grand",
@@ -103,8 +113,101 @@ def grand(model: nn.Module, x: torch.Tensor, labels: torch.Tensor) -> torch.Tens
     return sq.sqrt()
 
 
+class EpochView:
+    """What one epoch's evaluation pass saw of a data set; per-example quantities computed once.
+
+    ``get(name)`` returns a quantity of :data:`QUANTITIES` (shape (N,), in its
+    own dtype), computing it from the logits on first use; ``correct`` is
+    whether each example is classified as labelled; ``early`` whether this
+    is the epoch of the early-training scores (EL2N, GraNd); quantities that
+    need more than the logits (GraNd) are put in ``extra``.
+    """
+
+    def __init__(self, logits: torch.Tensor, labels: torch.Tensor, *, early: bool) -> None:
+        self.logits, self.labels, self.early = logits, labels, early
+        self.extra: dict[str, torch.Tensor] = {}  # quantities that need more than the logits
+        self._cache: dict[str, torch.Tensor] = {}
+
+    def has(self, name: str) -> bool:
+        """Whether ``name`` can be given this epoch."""
+        return name in self.extra or name in QUANTITIES
+
+    def get(self, name: str) -> torch.Tensor:
+        """Quantity ``name`` of every example, (N,)."""
+        if name in self.extra:
+            return self.extra[name]
+        if name not in self._cache:
+            self._cache[name] = QUANTITIES[name](self.logits, self.labels)
+        return self._cache[name]
+
+    @property
+    def correct(self) -> torch.Tensor:
+        return self.logits.argmax(1) == self.labels
+
+
+#: Per-example quantities of an epoch's logits and labels, by name (see :class:`EpochView`).
+QUANTITIES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "loss": loss,
+    "margin": margin,
+    "probability": true_probability,
+    "el2n": el2n,
+}
+
+
+@dataclass(frozen=True)
+class Score:
+    """A score of :class:`TrainingDynamics`: what it is, its statistic, and what it costs."""
+
+    description: str
+    statistic: Callable[[int], Statistic]  # the running state for N examples
+    part: str = "forward pass"  # the pass whose time and temporaries it costs
+
+
+#: The scores of :meth:`TrainingDynamics.result`, each oriented higher = harder (Data Maps'
+#: variability: higher = more ambiguous), with the statistic that keeps its state and formula.
+SCORES: dict[str, Score] = {
+    "loss (final)": Score("cross-entropy after the last epoch", partial(Final, quantity="loss")),
+    "loss (mean)": Score("cross-entropy averaged over the epochs", partial(Mean, quantity="loss")),
+    "margin (final)": Score(
+        "minus the margin after the last epoch", partial(Final, quantity="margin", sign=-1.0)
+    ),
+    "AUM": Score(
+        "minus the area under the margin: the margin averaged over the epochs",
+        partial(Mean, quantity="margin", sign=-1.0),
+    ),
+    "confidence (final)": Score(
+        "minus the probability of the label after the last epoch",
+        partial(Final, quantity="probability", sign=-1.0),
+    ),
+    "Data Maps confidence": Score(
+        "minus the probability of the label averaged over the epochs",
+        partial(Mean, quantity="probability", sign=-1.0),
+    ),
+    "Data Maps variability": Score(
+        "standard deviation of that probability over the epochs "
+        "(higher = more ambiguous; mislabelled examples tend to have a low variability)",
+        partial(Std, quantity="probability"),
+    ),
+    "EL2N": Score(
+        "softmax minus one-hot, L2 norm, after the early epoch",
+        partial(AtEarlyEpoch, quantity="el2n"),
+    ),
+    "GraNd": Score(
+        "L2 norm of the loss gradient w.r.t. the parameters, after the early epoch",
+        partial(AtEarlyEpoch, quantity="grand"),
+        part="GraNd",
+    ),
+    "forgetting": Score(
+        "forgetting events; never learnt = one more than the most possible", Forgetting
+    ),
+}
+
+
 class TrainingDynamics:
     """Per-example scores over training, observed after each epoch (O(N) state per data set).
+
+    An :class:`vog.observers.Observer` of :func:`vog.train_with_vog`. Each
+    score of :data:`SCORES` keeps its own :class:`Statistic` per data set.
 
     Parameters
     ----------
@@ -119,20 +222,10 @@ class TrainingDynamics:
         example; default: all).
     """
 
-    #: The scores of :meth:`result`, each oriented higher = harder, and what they are.
-    SCORES = {
-        "loss (final)": "cross-entropy after the last epoch",
-        "loss (mean)": "cross-entropy averaged over the epochs",
-        "margin (final)": "minus the margin after the last epoch",
-        "AUM": "minus the area under the margin: the margin averaged over the epochs",
-        "confidence (final)": "minus the probability of the label after the last epoch",
-        "Data Maps confidence": "minus the probability of the label averaged over the epochs",
-        "Data Maps variability": "standard deviation of that probability over the epochs "
-        "(higher = more ambiguous; mislabelled examples tend to have a low variability)",
-        "EL2N": "softmax minus one-hot, L2 norm, after the early epoch",
-        "GraNd": "L2 norm of the loss gradient w.r.t. the parameters, after the early epoch",
-        "forgetting": "forgetting events; never learnt = one more than the most possible",
-    }
+    #: The scores of :meth:`result` (see :data:`SCORES`).
+    SCORES: ClassVar[dict[str, Score]] = SCORES
+    #: The passes whose time and temporaries the scores cost.
+    PARTS: ClassVar[tuple[str, ...]] = ("forward pass", "GraNd")
 
     def __init__(
         self,
@@ -146,86 +239,95 @@ class TrainingDynamics:
         self.early_epoch = int(early_epoch)
         self.batch_size = int(batch_size)
         self.grand_data = tuple(self.data) if grand_data is None else tuple(grand_data)
-        self.state = {k: _empty(len(ds)) for k, ds in self.data.items()}
-        self.seconds = {"forward pass": 0.0, "GraNd": 0.0}
-        self.working = {"forward pass": 0, "GraNd": 0}  # largest temporary tensors, bytes
+        self.stats = {
+            name: {score: spec.statistic(len(ds)) for score, spec in SCORES.items()}
+            for name, ds in self.data.items()
+        }
+        self.seconds = dict.fromkeys(self.PARTS, 0.0)
+        self.working = dict.fromkeys(self.PARTS, 0)  # largest temporary tensors, bytes
         self.epochs = 0
 
     def observe(self, model: nn.Module, epoch: int) -> bool:
         """Score every data set with ``model`` as it is after ``epoch``; always returns True."""
         device = next((p.device for p in model.parameters()), torch.device("cpu"))
+        early = int(epoch) == self.early_epoch
         for name, ds in self.data.items():
-            st = self.state[name]
             t0 = time.perf_counter()
             # y: the labels as loaded, which the scores are taken against
             logits, y = outputs(model, ds, batch_size=self.batch_size, device=device)
-            self.working["forward pass"] = max(
-                self.working["forward pass"], logits.element_size() * logits.numel()
-            )
-            _update(st, logits, y)
+            self._peak("forward pass", logits.element_size() * logits.numel())
+            view = EpochView(logits, y, early=early)
+            self._update(name, view, "forward pass")
             self.seconds["forward pass"] += time.perf_counter() - t0
-            if int(epoch) == self.early_epoch:
-                st["el2n"] = el2n(logits, y)
-                if name in self.grand_data:
-                    t0 = time.perf_counter()
-                    st["grand"], work = _grand_all(model, ds, self.batch_size, device)
-                    self.working["GraNd"] = max(self.working["GraNd"], work)
-                    self.seconds["GraNd"] += time.perf_counter() - t0
+            if early and name in self.grand_data:
+                t0 = time.perf_counter()
+                view.extra["grand"], work = _grand_all(model, ds, self.batch_size, device)
+                self._peak("GraNd", work)
+                self._update(name, view, "GraNd")
+                self.seconds["GraNd"] += time.perf_counter() - t0
         self.epochs += 1
         return True
 
+    def _update(self, name: str, view: EpochView, part: str) -> None:
+        """The statistics of data set ``name`` whose scores cost ``part``, updated with ``view``."""
+        for score, stat in self.stats[name].items():
+            if SCORES[score].part == part:
+                stat.update(view)
+
+    def _peak(self, part: str, nbytes: int) -> None:
+        self.working[part] = max(self.working[part], nbytes)
+
     def result(self) -> dict[str, dict[str, torch.Tensor]]:
-        """``result[data_name][score]``: (N,), float64, higher = harder (see ``SCORES``)."""
-        out = {}
-        for name, st in self.state.items():
-            n = max(self.epochs, 1)
-            mean_p = st["p_sum"] / n
-            var_p = (st["p_sq"] / n - mean_p.square()).clamp_min(0)
-            never = ~st["ever_correct"]
-            forgetting = torch.where(never, torch.full_like(st["events"], n // 2 + 1), st["events"])
-            scores = {
-                "loss (final)": st["loss"],
-                "loss (mean)": st["loss_sum"] / n,
-                "margin (final)": -st["margin"],
-                "AUM": -st["margin_sum"] / n,
-                "confidence (final)": -st["p"],
-                "Data Maps confidence": -mean_p,
-                "Data Maps variability": var_p.sqrt(),
-                "EL2N": st["el2n"],
-                "GraNd": st["grand"],
-                "forgetting": forgetting.double(),
-            }
+        """``result[data_name][score]``: (N,), float64, higher = harder (see :data:`SCORES`).
+
+        Every score is present, except GraNd outside ``grand_data`` (left out).
+        EL2N and GraNd are taken after ``early_epoch``: while that epoch has not
+        been observed (training shorter than ``early_epoch + 1`` epochs, or a
+        look before it), their columns are NaN and a ``UserWarning`` says so;
+        the claim checks of :mod:`vog.analysis.claims` refuse NaN scores.
+        """
+        out, pending = {}, set()
+        for name, stats in self.stats.items():
+            scores = {score: stat.compute(self.epochs) for score, stat in stats.items()}
+            for score, stat in stats.items():
+                applies = SCORES[score].part != "GraNd" or name in self.grand_data
+                if scores[score] is None and applies and isinstance(stat, AtEarlyEpoch):
+                    scores[score] = torch.full((len(self.data[name]),), float("nan"))
+                    pending.add(score)
             out[name] = {k: v.double() for k, v in scores.items() if v is not None}
+        if pending:
+            names, many = " and ".join(sorted(pending)), len(pending) > 1
+            seen = f"{self.epochs} epoch was" if self.epochs == 1 else f"{self.epochs} epochs were"
+            warnings.warn(
+                f"{names} {'are' if many else 'is'} taken after epoch {self.early_epoch}, but "
+                f"{seen} observed: {'their columns are' if many else 'its column is'} NaN; "
+                "set early_epoch below the number of epochs",
+                UserWarning,
+                stacklevel=2,
+            )
         return out
 
     def memory(self) -> dict[str, int]:
         """Bytes of running state each score keeps, summed over the data sets."""
-        keys = {
-            "loss (final)": ("loss",),
-            "loss (mean)": ("loss_sum",),
-            "margin (final)": ("margin",),
-            "AUM": ("margin_sum",),
-            "confidence (final)": ("p",),
-            "Data Maps confidence": ("p_sum",),
-            "Data Maps variability": ("p_sum", "p_sq"),
-            "EL2N": ("el2n",),
-            "GraNd": ("grand",),
-            "forgetting": ("events", "prev", "ever_correct"),
-        }
         return {
-            score: sum(
-                st[k].element_size() * st[k].numel()
-                for st in self.state.values()
-                for k in names
-                if st[k] is not None
-            )
-            for score, names in keys.items()
+            score: sum(stats[score].nbytes() for stats in self.stats.values()) for score in SCORES
+        }
+
+    def cost(self) -> dict[str, Cost]:
+        """What each score cost so far: the time and temporaries of its pass, and its state."""
+        memory = self.memory()
+        return {
+            score: Cost(self.seconds[spec.part], memory[score], self.working[spec.part])
+            for score, spec in SCORES.items()
         }
 
     def state_dict(self) -> dict:
         """A copy of the running state (plain tensors and numbers)."""
         return {
-            "state": {k: _copy(v) for k, v in self.state.items()},
+            "statistics": {
+                name: {score: stat.state_dict() for score, stat in stats.items()}
+                for name, stats in self.stats.items()
+            },
             "seconds": dict(self.seconds),
             "working": dict(self.working),
             "epochs": self.epochs,
@@ -233,32 +335,17 @@ class TrainingDynamics:
 
     def load_state_dict(self, state: dict) -> None:
         """Continue from :meth:`state_dict` (the tensors are copied)."""
-        self.state = {k: _copy(v) for k, v in state["state"].items()}
+        if "statistics" not in state:
+            raise ValueError(
+                "this training-dynamics state was saved by an older version of vog; "
+                "start the run in a new folder"
+            )
+        for name, stats in self.stats.items():
+            for score, stat in stats.items():
+                stat.load_state_dict(state["statistics"][name][score])
         self.seconds = dict(state["seconds"])
         self.working = dict(state["working"])
         self.epochs = int(state["epochs"])
-
-
-def _copy(st: dict) -> dict:
-    return {k: v.clone() if torch.is_tensor(v) else v for k, v in st.items()}
-
-
-def _empty(n: int) -> dict:
-    zeros = torch.zeros(n, dtype=torch.float64)
-    return {
-        "loss": zeros.clone(),
-        "loss_sum": zeros.clone(),
-        "margin": zeros.clone(),
-        "margin_sum": zeros.clone(),
-        "p": zeros.clone(),
-        "p_sum": zeros.clone(),
-        "p_sq": zeros.clone(),
-        "events": torch.zeros(n, dtype=torch.long),
-        "prev": torch.zeros(n, dtype=torch.bool),
-        "ever_correct": torch.zeros(n, dtype=torch.bool),
-        "el2n": None,
-        "grand": None,
-    }
 
 
 def _grand_all(model, ds, batch_size: int, device: torch.device) -> tuple[torch.Tensor, int]:
@@ -270,17 +357,3 @@ def _grand_all(model, ds, batch_size: int, device: torch.device) -> tuple[torch.
         out.append(grand(model, x.to(device), integer_labels(y).to(device)).cpu())
         batch = max(batch, len(x))
     return torch.cat(out).double(), 4 * n_params * batch
-
-
-def _update(st: dict, logits: torch.Tensor, y: torch.Tensor) -> None:
-    """One epoch's observation into the running state."""
-    lo, ma, p = loss(logits, y).double(), margin(logits, y).double(), true_probability(logits, y)
-    p = p.double()
-    correct = logits.argmax(1) == y
-    st["events"] += (st["prev"] & ~correct).long()  # learnt before, forgotten now
-    st["prev"], st["ever_correct"] = correct, st["ever_correct"] | correct
-    st["loss"], st["margin"], st["p"] = lo, ma, p
-    st["loss_sum"] += lo
-    st["margin_sum"] += ma
-    st["p_sum"] += p
-    st["p_sq"] += p * p

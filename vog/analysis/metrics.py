@@ -2,12 +2,24 @@
 
 Every function takes plain arrays (NumPy or tensors) and returns NumPy values;
 scores follow "higher = harder" (VoG) or "higher = more OoD".
+
+Ties: the bucket errors (:func:`error_by_percentile`, :func:`tail_errors`,
+:func:`bootstrap_percentile_errors`) and :func:`quantile_shares` never break
+ties by example order, which would let the order of the data decide a claim.
+Examples with equal scores are indistinguishable by the score, so they share:
+each member of a group of tied scores counts with the group's mean error (or
+mean share), i.e. a tie group that straddles a bucket edge is split evenly
+between the buckets in proportion to the positions it fills. With distinct
+scores nothing changes; with constant scores every bucket has the overall
+error (no trend, top = bottom).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import torch
+
+from ..data import to_numpy
 
 __all__ = [
     "spearman",
@@ -25,8 +37,27 @@ __all__ = [
 ]
 
 
-def _numpy(a) -> np.ndarray:
-    return a.detach().cpu().numpy() if torch.is_tensor(a) else np.asarray(a)
+def _share_ties(sorted_scores: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` (in score order, along the last axis) replaced by their tie group's mean.
+
+    ``sorted_scores`` (..., N) ascending along the last axis; tie groups are
+    runs of equal scores. Returns float64 of the same shape.
+    """
+    s = np.asarray(sorted_scores)
+    v = np.asarray(values, dtype=np.float64)
+    n = s.shape[-1]
+    if n == 0:
+        return v
+    new = np.ones(s.shape, dtype=bool)
+    new[..., 1:] = s[..., 1:] != s[..., :-1]  # a group starts here
+    last = np.ones(s.shape, dtype=bool)
+    last[..., :-1] = new[..., 1:]  # a group ends here
+    idx = np.broadcast_to(np.arange(n), s.shape)
+    start = np.maximum.accumulate(np.where(new, idx, 0), axis=-1)
+    end = np.flip(np.minimum.accumulate(np.flip(np.where(last, idx, n - 1), -1), axis=-1), -1)
+    csum = np.concatenate([np.zeros((*s.shape[:-1], 1)), np.cumsum(v, axis=-1)], axis=-1)
+    total = np.take_along_axis(csum, end + 1, -1) - np.take_along_axis(csum, start, -1)
+    return total / (end - start + 1)
 
 
 def spearman(a, b) -> tuple[float, float]:
@@ -38,7 +69,7 @@ def spearman(a, b) -> tuple[float, float]:
     """
     from scipy.stats import spearmanr
 
-    a, b = _numpy(a).ravel(), _numpy(b).ravel()
+    a, b = to_numpy(a).ravel(), to_numpy(b).ravel()
     if a.shape != b.shape:
         raise ValueError(f"inputs differ in length: {a.shape[0]} vs {b.shape[0]}")
     if a.size < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
@@ -53,7 +84,7 @@ def error_by_percentile(scores, correct, *, bins: int = 10) -> tuple[np.ndarray,
     Parameters
     ----------
     scores : array (N,)
-        VoG (or any score); ties are broken by example order.
+        VoG (or any score); tied scores share their error (module docstring).
     correct : array (N,) of bool
         Whether the model classified each example correctly.
     bins : int, keyword-only
@@ -66,14 +97,14 @@ def error_by_percentile(scores, correct, *, bins: int = 10) -> tuple[np.ndarray,
     error : ndarray (bins,)
         Error rate in [0, 1] of each bucket, lowest scores first.
     """
-    s, c = _numpy(scores).ravel(), _numpy(correct).ravel().astype(bool)
+    s, c = to_numpy(scores).ravel(), to_numpy(correct).ravel().astype(bool)
     if s.shape != c.shape:
         raise ValueError(f"scores and correct differ in length: {s.shape[0]} vs {c.shape[0]}")
     if not 1 <= bins <= len(s):
         raise ValueError(f"bins must be between 1 and N={len(s)}, got {bins}")
     order = np.argsort(s, kind="stable")
-    buckets = np.array_split(order, bins)
-    error = np.array([1.0 - c[b].mean() for b in buckets])
+    wrong = _share_ties(s[order], ~c[order])
+    error = np.array([b.mean() for b in np.array_split(wrong, bins)])
     return 100.0 * np.arange(1, bins + 1) / bins, error
 
 
@@ -84,7 +115,7 @@ def error_trend(error) -> float:
     VoG, higher error), -1 when it falls (the early stage of Fig. 5, 8, 11),
     NaN when the error is the same in every bucket.
     """
-    e = _numpy(error).ravel()
+    e = to_numpy(error).ravel()
     return spearman(np.arange(len(e)), e)[0]
 
 
@@ -104,7 +135,7 @@ def bootstrap_percentile_errors(
         ``high`` (bins,) the interval of each bucket's error, ``trend`` (float)
         and its interval ``trend_low``, ``trend_high``.
     """
-    s, c = _numpy(scores).ravel(), _numpy(correct).ravel().astype(bool)
+    s, c = to_numpy(scores).ravel(), to_numpy(correct).ravel().astype(bool)
     upper, error = error_by_percentile(s, c, bins=bins)
     if not 0 < level < 1:
         raise ValueError(f"level must lie in (0, 1), got {level}")
@@ -112,6 +143,8 @@ def bootstrap_percentile_errors(
     idx = rng.integers(0, len(s), size=(int(n_boot), len(s)))
     order = np.take_along_axis(idx, np.argsort(s[idx], axis=1, kind="stable"), axis=1)
     wrong = ~c[order]  # (n_boot, N), sorted by score within each resample
+    if np.unique(s).size < s.size:  # tied scores share (repeats of one example need not)
+        wrong = _share_ties(s[order], wrong)
     edges = [len(b) for b in np.array_split(np.arange(len(s)), bins)]
     starts = np.r_[0, np.cumsum(edges)[:-1]]
     boot = np.add.reduceat(wrong, starts, axis=1) / np.asarray(edges)
@@ -133,14 +166,21 @@ def bootstrap_percentile_errors(
 
 
 def tail_errors(scores, correct, *, percent: float = 10.0) -> dict[str, float]:
-    """Error rate of the bottom and top ``percent`` percent by score, and of all (Fig. 10)."""
-    s, c = _numpy(scores).ravel(), _numpy(correct).ravel().astype(bool)
+    """Error rate of the bottom and top ``percent`` percent by score, and of all (Fig. 10).
+
+    Tied scores share their error (module docstring): with constant scores
+    all three are the overall error.
+    """
+    s, c = to_numpy(scores).ravel(), to_numpy(correct).ravel().astype(bool)
+    if s.shape != c.shape:
+        raise ValueError(f"scores and correct differ in length: {s.shape[0]} vs {c.shape[0]}")
     k = max(1, int(round(len(s) * percent / 100.0)))
     order = np.argsort(s, kind="stable")
+    wrong = _share_ties(s[order], ~c[order])
     return {
-        f"bottom {percent:g}%": float(1.0 - c[order[:k]].mean()),
-        "all": float(1.0 - c.mean()),
-        f"top {percent:g}%": float(1.0 - c[order[-k:]].mean()),
+        f"bottom {percent:g}%": float(wrong[:k].mean()),
+        "all": float(wrong.mean()),
+        f"top {percent:g}%": float(wrong[-k:].mean()),
     }
 
 
@@ -151,7 +191,7 @@ def class_level(scores, labels, predictions) -> dict[str, np.ndarray | float]:
     """
     from scipy.stats import pearsonr
 
-    s, y, p = _numpy(scores).ravel(), _numpy(labels).ravel(), _numpy(predictions).ravel()
+    s, y, p = to_numpy(scores).ravel(), to_numpy(labels).ravel(), to_numpy(predictions).ravel()
     classes = np.unique(y)
     mean_abs = np.array([np.abs(s[y == c]).mean() for c in classes])
     fnr = np.array([(p[y == c] != c).mean() for c in classes])
@@ -172,22 +212,23 @@ def class_level(scores, labels, predictions) -> dict[str, np.ndarray | float]:
 def quantile_shares(score_in, score_out, *, q: int = 4) -> np.ndarray:
     """Share of the ``out`` examples in each score quantile of both sets ranked together.
 
-    The examples of both sets are pooled, ranked by score (ties by order: ``in``
-    before ``out``) and cut into ``q`` equal-count buckets, lowest scores first
+    The examples of both sets are pooled, ranked by score (tied examples share:
+    each counts with its tie group's share of ``out`` examples, so ties never
+    push the ``out`` set up) and cut into ``q`` equal-count buckets, lowest scores first
     (paper Fig. 12b: quartiles, ``q=4``). Returns, for each bucket, the
     fraction of the ``out`` set that falls in it: shape (q,), sums to 1;
     ``1/q`` everywhere when the score does not tell the sets apart.
     """
-    s_in, s_out = _numpy(score_in).ravel(), _numpy(score_out).ravel()
+    s_in, s_out = to_numpy(score_in).ravel(), to_numpy(score_out).ravel()
     if len(s_out) == 0:
         raise ValueError("score_out is empty")
     scores = np.r_[s_in, s_out]
     if not 1 <= q <= len(scores):
         raise ValueError(f"q must be between 1 and N={len(scores)}, got {q}")
-    bucket = np.empty(len(scores), dtype=np.int64)
-    bucket[np.argsort(scores, kind="stable")] = np.arange(len(scores)) * q // len(scores)
-    out_bucket = bucket[len(s_in) :]
-    return np.bincount(out_bucket, minlength=q) / len(s_out)
+    order = np.argsort(scores, kind="stable")
+    is_out = _share_ties(scores[order], order >= len(s_in))
+    bucket = np.arange(len(scores)) * q // len(scores)
+    return np.bincount(bucket, weights=is_out, minlength=q) / len(s_out)
 
 
 def ranked(scores, *, k: int = 25, among=None) -> dict[str, np.ndarray]:
@@ -195,7 +236,7 @@ def ranked(scores, *, k: int = 25, among=None) -> dict[str, np.ndarray]:
 
     Returns ``{"lowest": idx, "highest": idx}``, each sorted from the extreme inwards.
     """
-    s = _numpy(scores)
+    s = to_numpy(scores)
     pool = np.arange(len(s)) if among is None else np.flatnonzero(np.asarray(among))
     if len(pool) == 0:
         raise ValueError("no examples to rank")
@@ -228,10 +269,10 @@ def instance_spread(raw: list, labels: list) -> dict[str, float]:
         raise ValueError(
             f"need >= 2 runs and one label array per run, got {len(raw)}, {len(labels)}"
         )
-    r = np.stack([_numpy(a).ravel().astype(float) for a in raw])
+    r = np.stack([to_numpy(a).ravel().astype(float) for a in raw])
     z = np.stack(
         [
-            class_normalize(torch.tensor(row), torch.as_tensor(np.array(_numpy(y)))).numpy()
+            class_normalize(torch.tensor(row), torch.as_tensor(np.array(to_numpy(y)))).numpy()
             for row, y in zip(r, labels, strict=True)
         ]
     )
@@ -252,7 +293,7 @@ def class_percentile(scores, labels) -> np.ndarray:
     0 is the smallest score of the class and 100 the largest (ties by example
     order); a class of one example is at 0.
     """
-    s, y = _numpy(scores).ravel(), _numpy(labels).ravel()
+    s, y = to_numpy(scores).ravel(), to_numpy(labels).ravel()
     if s.shape != y.shape:
         raise ValueError(f"scores and labels differ in length: {s.shape[0]} vs {y.shape[0]}")
     out = np.zeros(len(s))
@@ -274,7 +315,7 @@ def detection_metrics(scores, positives, *, budgets=(0.05, 0.10)) -> dict[str, f
     """
     from .ood import ood_metrics
 
-    s, pos = _numpy(scores).ravel().astype(float), _numpy(positives).ravel().astype(bool)
+    s, pos = to_numpy(scores).ravel().astype(float), to_numpy(positives).ravel().astype(bool)
     if s.shape != pos.shape:
         raise ValueError(f"scores and positives differ in length: {s.shape[0]} vs {pos.shape[0]}")
     if pos.all() or not pos.any():
@@ -293,7 +334,7 @@ def top_overlap(a, b, *, fraction: float = 0.01) -> float:
 
     In [0, 1]; ``fraction`` of it is expected by chance. Ties by example order.
     """
-    a, b = _numpy(a).ravel(), _numpy(b).ravel()
+    a, b = to_numpy(a).ravel(), to_numpy(b).ravel()
     if a.shape != b.shape:
         raise ValueError(f"inputs differ in length: {a.shape[0]} vs {b.shape[0]}")
     k = max(1, int(round(fraction * len(a))))

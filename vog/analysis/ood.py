@@ -24,24 +24,24 @@ import torch
 from torch import nn
 
 from ..checkpoints import load_checkpoint
+from ..data import to_numpy
 from ..normalize import class_normalize
 from ..options import ScoringOptions
 from ..scoring import compute_vog
-from ..scoring.checkpoints import working_copy
+from ..scoring.checkpoint_modules import working_copy
 from ..training import outputs
 
 __all__ = ["ood_metrics", "msp_score", "predicted_vog", "pooled_vog", "vog_and_msp"]
-
-
-def _np(a) -> np.ndarray:
-    return a.detach().cpu().numpy() if torch.is_tensor(a) else np.asarray(a)
 
 
 def ood_metrics(score_in, score_out) -> dict[str, float]:
     """AUROC, AUPR-in and AUPR-out for OoD scores (higher = more OoD), each in [0, 1]."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    s_in, s_out = _np(score_in).ravel().astype(float), _np(score_out).ravel().astype(float)
+    s_in, s_out = (
+        to_numpy(score_in).ravel().astype(float),
+        to_numpy(score_out).ravel().astype(float),
+    )
     if len(s_in) == 0 or len(s_out) == 0:
         raise ValueError("need at least one in-distribution and one OoD score")
     if not (np.isfinite(s_in).all() and np.isfinite(s_out).all()):

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from .._checks import check_choice
+from ..atomic import file_error
 
 __all__ = ["CIFAR_NAMES", "Split", "digits", "cifar"]
 
@@ -60,11 +61,31 @@ class _ArrayUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a CIFAR batch")
 
 
-def _load_batch(path: Path) -> dict:
+#: What to do about a damaged CIFAR batch.
+_REDOWNLOAD = "delete the batch folder and download it again (cifar(..., download=True))"
+
+
+def _load_batch(path: Path, keys: tuple[str, ...]) -> dict:
+    """One CIFAR batch, with ``keys`` checked; a damaged file raises naming it."""
     if not path.is_file():
         raise FileNotFoundError(f"CIFAR batch {path} not found; use download=True")
-    with path.open("rb") as f:
-        return _ArrayUnpickler(io.BytesIO(f.read()), encoding="latin1").load()
+    try:
+        batch = _ArrayUnpickler(io.BytesIO(path.read_bytes()), encoding="latin1").load()
+    except pickle.UnpicklingError as exc:
+        if "refusing" in str(exc):  # code in the pickle: never run, an UnpicklingError still
+            raise pickle.UnpicklingError(f"{path}: {exc}; {_REDOWNLOAD}") from exc
+        what = f"not a readable CIFAR batch (truncated or corrupt: {exc})"
+        raise file_error(path, what, _REDOWNLOAD) from exc
+    except Exception as exc:  # EOFError, ValueError, ... from a damaged pickle
+        what = f"not a readable CIFAR batch (truncated or corrupt: {type(exc).__name__}: {exc})"
+        raise file_error(path, what, _REDOWNLOAD) from exc
+    if not isinstance(batch, dict):
+        raise file_error(path, f"not a CIFAR batch (holds a {type(batch).__name__})", _REDOWNLOAD)
+    missing = [k for k in keys if k not in batch]
+    if missing:
+        what = f"not a CIFAR batch of this set: it lacks {missing} (has {sorted(batch)[:6]})"
+        raise file_error(path, what, _REDOWNLOAD)
+    return batch
 
 
 def cifar(
@@ -97,11 +118,16 @@ def cifar(
         key = "fine_labels"
     xs, ys = [], []
     for f in files:
-        batch = _load_batch(folder / f)
+        batch = _load_batch(folder / f, ("data", key))
         data = np.asarray(batch["data"], dtype=np.uint8)
+        labels = np.asarray(batch[key], dtype=np.int64)
         if data.ndim != 2 or data.shape[1] != 3072:
-            raise ValueError(f"{folder / f}: expected data of shape (n, 3072), got {data.shape}")
+            what = f"expected data of shape (n, 3072), got {data.shape}"
+            raise file_error(folder / f, what, _REDOWNLOAD)
+        if labels.shape != (len(data),):
+            what = f"{len(data)} images but labels of shape {labels.shape}"
+            raise file_error(folder / f, what, _REDOWNLOAD)
         xs.append(data.reshape(-1, 3, 32, 32))
-        ys.append(np.asarray(batch[key], dtype=np.int64))
+        ys.append(labels)
     x, y = np.concatenate(xs)[:limit], np.concatenate(ys)[:limit]
     return torch.as_tensor(x).float().div(255.0), torch.as_tensor(y)

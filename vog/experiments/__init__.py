@@ -7,12 +7,21 @@
 - ``.data``: a run's data (:data:`vog.experiments.DATASETS`, shuffled labels, :func:`crop_flip`);
 - ``.crossval``: out-of-sample probabilities of a run's training set (for cleanlab);
 - ``.models``: the architectures (:data:`vog.experiments.ARCHITECTURES`, :func:`make_model`);
+- ``.presets``: named runs shared by the profiles and the chapters
+  (:data:`PRESETS`, :func:`experiment_config`);
+- ``.variants``: VoG's variants of a run by name (:func:`vog_variants`) and
+  its per-example :func:`correct`;
+- ``.hardness``: H-CAT's benchmark set-up, one run per hardness type, proportion
+  and seed with every score (:func:`hardness_run`, :func:`run_grid`);
+- ``.study``: the factor study of "When do the claims hold?" (a one-factor-at-a-time
+  design, scores of both gradient targets from saved checkpoints, every claim's evidence;
+  imported as ``vog.experiments.study``);
 - ``.companion``: the repository address and a chapter's launch links;
 - ``.toy``: the two-dimensional problem of Sec. 2.1 and the distance to a
   learned decision boundary.
 """
 
-from . import companion
+from . import companion, hardness
 from .config import ExperimentConfig
 from .crossval import out_of_sample_probabilities
 from .data import DATASETS, crop_flip, shuffle_labels
@@ -20,14 +29,18 @@ from .models import (
     ARCHITECTURES,
     MLP,
     DenseNetBC,
+    HCATLeNet,
     LeNet,
+    ResNet8,
     ResNet18,
     WideResNet,
     make_model,
     resnet50,
 )
+from .presets import PRESETS, experiment_config, experiment_settings
 from .run import Experiment, run_experiment
 from .toy import boundary_distance, toy_blobs
+from .variants import VARIANTS, correct, vog_variants
 
 __all__ = [
     "ARCHITECTURES",
@@ -35,17 +48,26 @@ __all__ = [
     "DenseNetBC",
     "Experiment",
     "ExperimentConfig",
+    "HCATLeNet",
     "LeNet",
     "MLP",
+    "PRESETS",
+    "ResNet8",
     "ResNet18",
+    "VARIANTS",
     "WideResNet",
     "boundary_distance",
     "companion",
+    "correct",
     "crop_flip",
+    "experiment_config",
+    "experiment_settings",
+    "hardness",
     "make_model",
     "out_of_sample_probabilities",
     "resnet50",
     "run_experiment",
     "shuffle_labels",
     "toy_blobs",
+    "vog_variants",
 ]

@@ -1,9 +1,10 @@
 """The paper's architectures, and :func:`make_model` to build one for a run.
 
-MLP (toy, Sec. 2.1), LeNet (MNIST-C, Sec. 4.2), ResNet-18 (CIFAR, Sec. 2.2),
-DenseNet-BC and WRN-28-10 (supplement F) and torchvision's ResNet-50
-(ImageNet). :data:`ARCHITECTURES` maps each ``ExperimentConfig.model`` name
-to a small builder.
+MLP (toy, Sec. 2.1), LeNet (MNIST-C, Sec. 4.2), ResNet-18 (CIFAR, Sec. 2.2)
+and its narrow CPU-sized variant ResNet-8 (the factor study), DenseNet-BC and
+WRN-28-10 (supplement F), torchvision's ResNet-50 (ImageNet) and H-CAT's MNIST
+LeNet (its hardness benchmark).
+:data:`ARCHITECTURES` maps each ``ExperimentConfig.model`` name to a small builder.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ __all__ = [
     "ARCHITECTURES",
     "MLP",
     "LeNet",
+    "HCATLeNet",
     "ResNet18",
+    "ResNet8",
     "DenseNetBC",
     "WideResNet",
     "resnet50",
@@ -106,6 +109,34 @@ class LeNet(nn.Module):
         return self.classifier(self.features(x))
 
 
+class HCATLeNet(nn.Module):
+    """H-CAT's MNIST LeNet (``LeNetMNIST`` of Seedat et al. 2024), logits of shape (N, n_classes).
+
+    Two 5x5 convolutions (20 and 50 maps), each followed by ReLU, dropout
+    (p = 0.2, on the maps) and 2x2 max-pooling, then fully connected layers of
+    500 units and ``n_classes``. For 28x28 inputs (4 x 4 x 50 = 800 features).
+    """
+
+    def __init__(self, in_channels: int = 1, n_classes: int = 10) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, 20, 5),
+            nn.ReLU(),
+            nn.Dropout(0.2),
+            nn.MaxPool2d(2),
+            nn.Conv2d(20, 50, 5),
+            nn.ReLU(),
+            nn.Dropout(0.2),
+            nn.MaxPool2d(2),
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(), nn.Linear(4 * 4 * 50, 500), nn.ReLU(), nn.Linear(500, n_classes)
+        )
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
 class _BasicBlock(nn.Module):
     def __init__(self, cin: int, cout: int, stride: int) -> None:
         super().__init__()
@@ -145,6 +176,36 @@ class ResNet18(nn.Module):
             cin = cout
         self.layers = nn.Sequential(*layers)
         self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, n_classes))
+
+    def forward(self, x):
+        return self.head(self.layers(self.stem(x)))
+
+
+class ResNet8(nn.Module):
+    """A CIFAR-style ResNet narrowed to train on a few CPU cores; logits (N, n_classes).
+
+    The ResNet-18 of the paper (:class:`ResNet18`) made small enough to train
+    on 2 CPU cores while keeping what sets it apart from a LeNet: BatchNorm
+    after every convolution and residual basic blocks with projection
+    shortcuts. A 3x3 stem of stride 2, then three stages of one basic block
+    each (``width``, ``2 * width`` and ``4 * width`` channels, the last two
+    of stride 2), global average pooling and a linear head. At ``width=16``
+    on 1 x 28 x 28 inputs it has 77,754 parameters (LeNet: 61,706) and about
+    six times LeNet's multiply-adds.
+    """
+
+    def __init__(self, n_classes: int = 10, *, in_channels: int = 3, width: int = 16) -> None:
+        super().__init__()
+        w = int(width)
+        self.stem = nn.Sequential(
+            nn.Conv2d(in_channels, w, 3, 2, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU()
+        )
+        self.layers = nn.Sequential(
+            _BasicBlock(w, w, 1), _BasicBlock(w, 2 * w, 2), _BasicBlock(2 * w, 4 * w, 2)
+        )
+        self.head = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4 * w, n_classes)
+        )
 
     def forward(self, x):
         return self.head(self.layers(self.stem(x)))
@@ -280,8 +341,19 @@ def _lenet(x: torch.Tensor, n_classes: int, width: int) -> nn.Module:
     return LeNet(x.shape[1], n_classes, image_size=x.shape[2])
 
 
+def _hcat_lenet(x: torch.Tensor, n_classes: int, width: int) -> nn.Module:
+    if tuple(x.shape[2:]) != (28, 28):
+        raise ValueError(f"hcat_lenet needs 28x28 images, got {tuple(x.shape[2:])}")
+    return HCATLeNet(x.shape[1], n_classes)
+
+
 def _resnet18(x: torch.Tensor, n_classes: int, width: int) -> nn.Module:
     return ResNet18(n_classes, in_channels=x.shape[1], width=width)
+
+
+def _resnet8(x: torch.Tensor, n_classes: int, width: int) -> nn.Module:
+    # narrow: a quarter of ResNet-18's base width (16 channels at the configured default 64)
+    return ResNet8(n_classes, in_channels=x.shape[1], width=max(1, width // 4))
 
 
 def _densenet_bc(x: torch.Tensor, n_classes: int, width: int) -> nn.Module:
@@ -302,7 +374,9 @@ def _resnet50(x: torch.Tensor, n_classes: int, width: int) -> nn.Module:
 ARCHITECTURES = {
     "mlp": _mlp,
     "lenet": _lenet,
+    "hcat_lenet": _hcat_lenet,
     "resnet18": _resnet18,
+    "resnet8": _resnet8,
     "densenet_bc": _densenet_bc,
     "wrn28_10": _wrn28_10,
     "resnet50": _resnet50,
@@ -315,7 +389,8 @@ def make_model(name: str, example: torch.Tensor, n_classes: int, *, width: int =
     ``name`` is a key of :data:`vog.experiments.ARCHITECTURES`.
 
     ``example``: a batch of inputs, shape (N, C, H, W) (the MLP takes any shape);
-    ``width``: ResNet-18's base channel count (paper: 64).
+    ``width``: ResNet-18's base channel count (paper: 64); ``"resnet8"``, the
+    narrow variant, uses a quarter of it (16 at the default 64).
     """
     check_choice("model", name, ARCHITECTURES)
     return ARCHITECTURES[name](example, int(n_classes), int(width))

@@ -5,26 +5,37 @@
 epoch, and stores the outcome under ``cache_dir/<name>-<hash of the
 configuration>/``. A second notebook asking for the same configuration reads
 it back instead of training again; an interrupted run resumes from its last
-epoch. Everything is written atomically and loaded with ``weights_only=True``.
+epoch. Everything is written atomically with its SHA-256 beside it and
+verified before it is loaded with ``weights_only=True``: a damaged cache is
+recomputed (with a warning), never read. The folder's name ends in the
+fingerprint of the run's data (:meth:`RunData.fingerprint`), so replacing the
+data files under ``data_root`` gives a new run.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
-from torch.utils.data import Dataset
 
 from .._checks import check_choice
 from ..analysis.difficulty import TrainingDynamics
-from ..atomic import atomic_write
-from ..data import as_dataset
+from ..atomic import load_cached, remove, save_verified, usable_cache
+from ..data import SizedDataset, as_dataset
 from ..scoring import VoGResult, compute_vog, read_scores, write_scores
-from ..training import evaluate, outputs, train_with_vog
+from ..training import (
+    STATE_FILE,
+    TrainResult,
+    checkpoint_path,
+    evaluate,
+    outputs,
+    train_with_vog,
+)
 from .config import ExperimentConfig
 from .data import RunData, crop_flip, load_run_data
 from .models import make_model
@@ -34,19 +45,6 @@ __all__ = ["Experiment", "run_experiment"]
 RESULT_FILE = "result.pt"
 #: Seconds between two writes of a run's resumable training state (it can be gigabytes).
 STATE_EVERY = 120.0
-#: What a finished run stores in its ``result.pt`` (with its configuration).
-_STORED = (
-    "history",
-    "vog",
-    "magnitude",
-    "dynamics",
-    "costs",
-    "labels",
-    "clean_labels",
-    "predictions",
-    "noisy",
-    "test_acc",
-)
 
 
 @dataclass
@@ -105,7 +103,7 @@ class Experiment:
         """
         check_choice("split", split, ("train", "test"))
         part = self.folder / f"predicted_{split}_{window}.pt"
-        if part.is_file():
+        if usable_cache(part, what="predicted-label VoG"):  # verified; recomputed if damaged
             return read_scores(part)
         res = compute_vog(
             self.checkpoints(window),
@@ -122,7 +120,7 @@ class Experiment:
         """A fresh instance of the run's architecture (load a checkpoint into it)."""
         return _build_model(self.config, self.data)
 
-    def dataset(self, split: str) -> Dataset:
+    def dataset(self, split: str) -> SizedDataset:
         """The examples of ``split`` as scored (no augmentation, training labels as trained)."""
         check_choice("split", split, ("train", "test"))
         return as_dataset(self.data.scored[split])
@@ -140,6 +138,11 @@ class Experiment:
         return torch.stack([ds[int(i)][0] for i in idx])
 
 
+#: What a finished run stores in its ``result.pt`` (with its configuration): every field of
+#: :class:`Experiment` but those a run is loaded with.
+_STORED = tuple(f.name for f in fields(Experiment) if f.name not in ("config", "folder", "data"))
+
+
 def _build_model(cfg: ExperimentConfig, data: RunData) -> nn.Module:
     return make_model(cfg.model, data.example, data.n_classes, width=cfg.width)
 
@@ -147,7 +150,7 @@ def _build_model(cfg: ExperimentConfig, data: RunData) -> nn.Module:
 def _window_files(cfg: ExperimentConfig, folder: Path, window: str) -> list[Path]:
     windows = cfg.windows()
     check_choice("window", window, windows)
-    files = [folder / f"epoch_{e:04d}.pt" for e in windows[window]]
+    files = [checkpoint_path(folder, e) for e in windows[window]]
     missing = [f.name for f in files if not f.is_file()]
     if missing:
         raise FileNotFoundError(f"checkpoints {missing} are not in {folder}")
@@ -168,19 +171,27 @@ def run_experiment(
     ``num_workers``: DataLoader workers (default: 0 for in-memory data sets,
     up to 8 for ImageNet).
     """
-    folder = Path(cache_dir) / cfg.key()
     data = load_run_data(cfg, data_root)
+    # the key holds the data's fingerprint: other data files under data_root are another run
+    folder = Path(cache_dir) / f"{cfg.key()}-{data.fingerprint()[:12]}"
     if num_workers is None:
-        num_workers = min(8, os.cpu_count() or 1) if data.lazy else 0
+        num_workers = cfg.train.num_workers or (min(8, os.cpu_count() or 1) if data.lazy else 0)
     result_path = folder / RESULT_FILE
-    if result_path.is_file():
-        return Experiment(config=cfg, folder=folder, data=data, **_load(result_path, cfg))
-    torch.manual_seed(cfg.seed)
+    stored = load_cached(result_path, what="cached run")  # None if absent or damaged
+    if stored is not None:
+        return Experiment(config=cfg, folder=folder, data=data, **_load(stored, result_path, cfg))
+    options = replace(
+        cfg.train,
+        device=device if device is not None else cfg.train.device,
+        num_workers=num_workers,
+        progress=progress or cfg.train.progress,
+    )
+    torch.manual_seed(options.seed)
     model = _build_model(cfg, data)
     dynamics = (
         TrainingDynamics(
             {"train": data.scored["train"], "test": data.scored["test"]},
-            early_epoch=max(1, round(0.1 * cfg.epochs)),
+            early_epoch=max(1, round(0.1 * options.epochs)),
             grand_data=("train",),
         )
         if cfg.record_dynamics
@@ -189,71 +200,52 @@ def run_experiment(
     run = train_with_vog(
         model,
         data.fit,
+        options,
         # lazy data: checkpoints only, VoG afterwards in sample-major mode
         vog_data={} if data.lazy else _scored(cfg, data),
         windows=cfg.windows(),
-        **cfg.schedule(),
         augment=crop_flip if cfg.augment and not data.lazy else None,
         eval_data=data.scored["test"],
-        seed=cfg.seed,
-        device=device,
         checkpoint_dir=folder,
         resume=True,
         state_every=0.0 if data.lazy else STATE_EVERY,  # lazy runs keep no per-pixel state
-        progress=progress,
         save_models=True,
-        num_workers=num_workers,
         observers=[dynamics] if dynamics is not None else [],
     )
     vog_scores, magnitude = run.vog, run.magnitude
     predictions = {k: v[-1] for k, v in run.predictions.items()}
     if data.lazy:
         vog_scores, predictions = _score_saved(
-            cfg, folder, model, data, device, num_workers, progress
+            cfg, folder, model, data, options.device, num_workers, options.progress
         )
     elif "train" not in predictions:  # the training set was not scored: predict it once
         logits, _ = outputs(model, data.scored["train"], num_workers=num_workers)
         predictions["train"] = logits.argmax(1)
-    state = {
+    state: dict[str, Any] = {
         "history": run.history,
         "vog": vog_scores,
         "magnitude": magnitude,
         "dynamics": dynamics.result() if dynamics is not None else {},
-        "costs": _costs(run, dynamics),
+        "costs": _costs(run),
         "labels": {"train": data.fit_labels(), "test": data.clean["test"]},
         "clean_labels": data.clean,
         "predictions": predictions,
         "noisy": data.noisy,
-        "test_acc": evaluate(model, data.scored["test"], device=device, num_workers=num_workers),
+        "test_acc": evaluate(
+            model, data.scored["test"], device=options.device, num_workers=num_workers
+        ),
     }
-    stored = {**state, "config": asdict(cfg)}
-    atomic_write(result_path, lambda p: torch.save(stored, p))
-    (folder / "train_state.pt").unlink(missing_ok=True)
+    stored = {**state, "config": cfg.identity()}
+    save_verified(stored, result_path)
+    remove(folder / STATE_FILE)
     for part in folder.glob("scores_*.pt"):
-        part.unlink()
+        remove(part)
     return Experiment(config=cfg, folder=folder, data=data, **state)
 
 
-def _costs(run, dynamics) -> dict[str, dict[str, float]]:
+def _costs(run: TrainResult) -> dict[str, dict[str, float]]:
     """Seconds per epoch and bytes of state of VoG and of each other score, in this run."""
-    epochs = max(len(run.history), 1)
-    costs = {
-        "VoG": {
-            "seconds per epoch": run.vog_seconds / epochs,
-            "state bytes": float(run.state_bytes),
-            "peak bytes": float(run.state_bytes + run.working_bytes),
-        }
-    }
-    if dynamics is not None:
-        memory = dynamics.memory()
-        for score in dynamics.SCORES:
-            part = "GraNd" if score == "GraNd" else "forward pass"
-            costs[score] = {
-                "seconds per epoch": dynamics.seconds[part] / epochs,
-                "state bytes": float(memory[score]),
-                "peak bytes": float(memory[score] + dynamics.working[part]),
-            }
-    return costs
+    return {name: cost.per_epoch(len(run.history)) for name, cost in run.costs.items()}
 
 
 def _scored(cfg: ExperimentConfig, data: RunData) -> dict:
@@ -273,32 +265,30 @@ def _score_saved(cfg, folder, model, data, device, num_workers, progress):
         vog_scores[split] = {}
         for window in cfg.windows():
             part = folder / f"scores_{split}_{window}.pt"
-            if part.is_file():
-                saved = torch.load(part, map_location="cpu", weights_only=True)
+            if usable_cache(part, what="VoG of a finished window"):  # verified
+                res = read_scores(part)
             else:
                 res = compute_vog(
                     _window_files(cfg, folder, window),
                     split_data,
                     model=model,
                     mode="sample_major",
-                    batch_size=max(cfg.batch_size, 64),
+                    batch_size=max(cfg.train.batch_size, 64),
                     device=device,
                     num_workers=num_workers,
                     progress=progress,
                 )
-                saved = {"raw": res.raw, "predictions": res.predictions}
-                atomic_write(part, lambda p, s=saved: torch.save(s, p))
-            vog_scores[split][window] = saved["raw"]
+                write_scores(res, part)
+            vog_scores[split][window] = res.raw
             if window == "all":  # its last checkpoint is the final model
-                predictions[split] = saved["predictions"]
+                predictions[split] = res.predictions
     return vog_scores, predictions
 
 
-def _load(path: Path, cfg: ExperimentConfig) -> dict:
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    saved = state.pop("config")
+def _load(state: dict, path: Path, cfg: ExperimentConfig) -> dict[str, Any]:
+    saved = state.pop("config", None)
     missing = [k for k in _STORED if k not in state]
-    if saved != asdict(cfg) or missing:
+    if saved != cfg.identity() or missing:
         why = f"lacks {missing} (an older version)" if missing else "is of another configuration"
         raise ValueError(f"{path} {why}; delete its folder to train the run again")
     return {k: state[k] for k in _STORED}

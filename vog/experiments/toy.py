@@ -36,11 +36,11 @@ def toy_blobs(
     """
     from sklearn.datasets import make_blobs
 
-    if centers is not None:
-        centers = np.asarray(centers, dtype=float)
-        if centers.ndim != 2 or centers.shape[1] != 2:
-            raise ValueError(f"centers must have shape (n_centers, 2), got {centers.shape}")
-        n_centers = len(centers)
+    given = None if centers is None else np.asarray(centers, dtype=float)
+    if given is not None:
+        if given.ndim != 2 or given.shape[1] != 2:
+            raise ValueError(f"centers must have shape (n_centers, 2), got {given.shape}")
+        n_centers = len(given)
     if n_centers < 2:
         raise ValueError(f"n_centers must be >= 2, got {n_centers}")
     if not 0.0 < test_fraction < 1.0:
@@ -48,7 +48,7 @@ def toy_blobs(
     x, blob = make_blobs(
         n_samples=int(n_samples),
         n_features=2,
-        centers=centers if centers is not None else int(n_centers),
+        centers=given if given is not None else int(n_centers),
         cluster_std=float(cluster_std),
         center_box=center_box,
         shuffle=True,

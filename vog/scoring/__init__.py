@@ -6,7 +6,7 @@
 - ``.sample_major``: all K checkpoints per batch, O(N) memory
   (:func:`vog.scoring.score_loader`, :func:`vog.scoring.batch_vog`,
   :class:`vog.scoring.stack_checkpoints`).
-- ``.checkpoints``: checkpoints as private modules (:func:`vog.scoring.load_models`),
+- ``.checkpoint_modules``: checkpoints as private modules (:func:`vog.scoring.load_models`),
   one architecture, duplicates warned about, the order they are scored in.
 - ``.fast_conv``: input gradients of stride-1 convolutions as forward
   convolutions (:func:`vog.scoring.conv_as_forward`).
@@ -16,7 +16,7 @@
   :func:`vog.read_scores`).
 """
 
-from .checkpoints import load_models
+from .checkpoint_modules import load_models
 from .compute import compute_vog
 from .fast_conv import conv_as_forward, conv_eligible
 from .result import VoGResult, read_scores, write_scores

@@ -11,7 +11,7 @@ from torch.utils.data import Dataset
 
 from ..data import as_dataset, as_loader
 from ..options import ScoringOptions
-from .checkpoints import checkpoint_list, load_models
+from .checkpoint_modules import checkpoint_list, load_models
 from .result import VoGResult
 from .sample_major import score_loader
 from .streaming import score_streaming

@@ -1,26 +1,32 @@
-"""Sample-major VoG: all K checkpoints per batch, one scalar per example kept.
+"""Sample-major VoG: all K checkpoints per chunk of examples, one scalar per example kept.
 
 Checkpoint-major streaming (:class:`vog.VoGAccumulator`) keeps two per-pixel
 maps per example: O(N * P) memory, about 0.5 TB for ImageNet at 224x224.
-Sample-major scoring holds all K models at once and, for each batch, takes the
-K gradient maps, reduces them to the per-example VoG of Eq. 2-4 and keeps only
-that scalar: O(N) memory for the results plus O(K * B * P) for the batch in
-flight. Both modes give the same scores up to float32 rounding (the per-batch
-variance is a two-pass float32 reduction, the pixel mean float64).
+Sample-major scoring holds all K models at once and cuts the data into chunks
+of a few batches. Within a chunk it runs checkpoint-major (every batch of the
+chunk through checkpoint K, then through checkpoint 1, 2, ...: each model's
+weights stay in the caches for several batches, as when storing every map),
+writes the channel-averaged maps into one reused float32 buffer of shape
+``(K, chunk, *P)``, reduces them to the per-example VoG of Eq. 2-4 with
+:func:`vog.accumulator.checkpoint_moments` and :func:`vog.accumulator.vog_from_moments`
+and keeps only that scalar: O(N) memory for the results plus a buffer of at
+most :data:`CHUNK_BYTES` (or one batch, if larger). Both modes give the same
+scores up to float32 rounding (the variance is a two-pass float32 reduction,
+the pixel mean float64).
 
-:func:`score_loader` runs :func:`batch_vog` over every batch of a loader and
-writes the per-example results into columns allocated up front, so that a long
-CPU run's resident memory stays flat instead of growing with the number of
-batches.
+:func:`score_loader` runs this over every chunk of a loader and writes the
+per-example results into columns allocated up front, so that a long CPU run's
+resident memory stays flat instead of growing with the number of batches.
 
 With ``vectorize=True`` the K checkpoints run as one batched call through
-:func:`torch.func.vmap` over their stacked parameters, which is
+:func:`torch.func.vmap` over their stacked parameters, batch by batch, which is
 faster on a GPU at the cost of K times the activation memory.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack, nullcontext
 
@@ -28,12 +34,23 @@ import torch
 from torch import nn
 
 from .._checks import check_choice, check_finite, check_labels, integer_labels
-from ..gradients import frozen_eval, logits_and_gradients, pixel_shape_of, reduce_channels
+from ..accumulator import checkpoint_moments, vog_from_moments
+from ..gradients import (
+    class_score,
+    frozen_eval,
+    gradients_of,
+    leaf_inputs,
+    pixel_shape_of,
+    reduce_channels,
+)
 from ..options import CHOICES, ScoringOptions
-from .checkpoints import last_first
+from .checkpoint_modules import last_first
 from .fast_conv import conv_as_forward
 
-__all__ = ["batch_vog", "score_loader", "stack_checkpoints"]
+__all__ = ["CHUNK_BYTES", "batch_vog", "chunk_vog", "score_loader", "stack_checkpoints"]
+
+#: Bytes of gradient maps and inputs a chunk holds at most (at least one batch is taken).
+CHUNK_BYTES = 64 * 2**20
 
 
 def _autocast(device: torch.device, autocast: str | None):
@@ -114,30 +131,72 @@ def batch_vog(
     models = list(models)
     if len(models) < 2:
         raise ValueError(f"VoG needs at least 2 checkpoints, got {len(models)}")
-    pixel_shape = pixel_shape_of(x, channel_mean=channel_mean)
-    maps = torch.empty(
-        (len(models), x.shape[0], *pixel_shape), dtype=torch.float32, device=x.device
-    )
-    last_logits = chosen = None
     with ExitStack() as stack:
         for m in models:
             stack.enter_context(frozen_eval(m))
-        for k in last_first(len(models)):
-            with ctx:
-                logits, used, g = logits_and_gradients(
-                    models[k], x, labels if chosen is None else chosen, target=target
+        vog, logits, used = chunk_vog(
+            models, [x], [labels], target=target, channel_mean=channel_mean, ctx=ctx
+        )
+    return vog, logits[0], used[0]
+
+
+def chunk_vog(
+    models: Sequence[nn.Module],
+    xs: Sequence[torch.Tensor],
+    labels: Sequence[torch.Tensor | Callable[[torch.Tensor], torch.Tensor]],
+    *,
+    target: str = "logit",
+    channel_mean: bool = True,
+    ctx=None,
+    buffer: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+    """Per-example VoG of a chunk of batches, checkpoint-major (paper Eq. 1-4).
+
+    Every batch of the chunk goes through the last checkpoint first (its
+    logits give predicted labels), then through checkpoints ``0 .. K-2``; the
+    channel-averaged gradient maps are written into one float32 tensor of
+    shape ``(K, B_1 + ... + B_m, *P)`` (``buffer`` if it is large enough: it is
+    reused across chunks) and reduced with :func:`vog.accumulator.checkpoint_moments`
+    and :func:`vog.accumulator.vog_from_moments`. The models must already be
+    frozen (:func:`vog.gradients.frozen_eval`), as :func:`score_loader` does.
+
+    Returns
+    -------
+    vog : Tensor, shape (B_1 + ... + B_m,), float64, >= 0; higher = harder
+    logits : list of Tensor, the last checkpoint's logits of each batch, float32
+    labels : list of Tensor, the labels differentiated in each batch
+    """
+    k = len(models)
+    pixel_shape = pixel_shape_of(xs[0], channel_mean=channel_mean)
+    total = sum(x.shape[0] for x in xs)
+    shape = (k, total, *pixel_shape)
+    need = k * total * math.prod(pixel_shape)
+    if buffer is not None and buffer.numel() >= need and buffer.device == xs[0].device:
+        maps = buffer.view(-1)[:need].view(shape)
+    else:
+        maps = torch.empty(shape, dtype=torch.float32, device=xs[0].device)
+    last_logits: list[torch.Tensor] = []
+    chosen: list[torch.Tensor] = []
+    leaves = [leaf_inputs(x) for x in xs]  # checked, one detached clone per batch, for all K
+    for step, i in enumerate(last_first(k)):
+        start = 0
+        for j, x in enumerate(leaves):
+            with ctx if ctx is not None else nullcontext():
+                logits, used, g = gradients_of(
+                    models[i], x, labels[j] if step == 0 else chosen[j], target=target
                 )
-            if chosen is None:
-                last_logits, chosen = logits, used
-            maps[k] = reduce_channels(g, pixel_shape)
-    return _reduce(maps), last_logits.float(), chosen
+            if step == 0:
+                last_logits.append(logits.float())
+                chosen.append(used)
+            maps[i, start : start + x.shape[0]] = reduce_channels(g, pixel_shape)
+            start += x.shape[0]
+    return _reduce(maps), last_logits, chosen
 
 
 def _reduce(maps: torch.Tensor) -> torch.Tensor:
-    """(K, B, *P) gradient maps -> (B,) VoG; two-pass variance, float64 pixel mean."""
-    # elementwise two-pass (torch.var over dim 0 is far slower on the CPU); overwrites maps
-    var = maps.sub_(maps.mean(dim=0)).square_().mean(dim=0)
-    vog = var.sqrt_().reshape(maps.shape[1], -1).mean(dim=1, dtype=torch.float64)
+    """(K, B, *P) float32 gradient maps -> (B,) VoG (Eq. 2-4); overwrites ``maps``."""
+    _, m2 = checkpoint_moments(maps, overwrite=True)
+    vog = vog_from_moments(m2, maps.shape[0])
     check_finite("VoG (NaN/inf gradients)", vog)  # NaN or inf in any map propagates here
     return vog
 
@@ -153,9 +212,7 @@ def _batch_vog_vmap(stacked, x, labels, *, target, channel_mean, ctx):
         last = out[-1].detach()
         chosen = labels(last) if callable(labels) else labels
         chosen = check_labels(chosen, x.shape[0], out.shape[-1]).to(out.device)
-        scores = out.softmax(dim=-1) if target == "probability" else out
-        idx = chosen.view(1, -1, 1).expand(stacked.k, -1, 1)
-        (g,) = torch.autograd.grad(scores.gather(2, idx).sum(), xk)
+        (g,) = torch.autograd.grad(class_score(out, chosen, target=target), xk)
     pixel_shape = pixel_shape_of(x, channel_mean=channel_mean)
     maps = reduce_channels(g.flatten(0, 1), pixel_shape).view(stacked.k, x.shape[0], *pixel_shape)
     return _reduce(maps.float()), last.float(), chosen
@@ -183,36 +240,97 @@ def score_loader(
     device = next(models[0].parameters()).device
     runner = stack_checkpoints(models) if opts.vectorize else models
     out = _ExampleOutputs(_length_hint(loader))
-    batches = loader
+    batches: Iterable = loader
+    bar = None
     if opts.progress:
         from tqdm.auto import tqdm
 
-        batches = tqdm(loader, desc="VoG", unit="batch")
+        batches = bar = tqdm(loader, desc="VoG", unit="batch")
+    ctx = _autocast(device, opts.autocast)
     with ExitStack() as stack:
-        if batches is not loader:
-            stack.callback(batches.close)  # the progress bar, also when scoring fails
-        if opts.fast_conv:  # frozen first: conv_as_forward changes frozen convolutions only
-            for m in models:
-                stack.enter_context(frozen_eval(m))
+        if bar is not None:
+            stack.callback(bar.close)  # the progress bar, also when scoring fails
+        for m in models:  # frozen once for the whole call, restored on exit
+            stack.enter_context(frozen_eval(m))
+            if opts.fast_conv:  # after freezing: conv_as_forward changes frozen convolutions
                 stack.enter_context(conv_as_forward(m))
+        chunk = _Chunk(len(models), opts.channel_mean)
         for x, y in batches:
             x = x.to(device, non_blocking=True)
             if opts.channels_last and x.dim() == 4:
                 x = x.contiguous(memory_format=torch.channels_last)
             y = integer_labels(y)
             chosen = y.to(device) if opts.labels == "true" else (lambda z: z.argmax(dim=1))
-            vog, logits, used = batch_vog(
-                runner,
-                x,
-                chosen,
-                target=opts.target,
-                channel_mean=opts.channel_mean,
-                autocast=opts.autocast,
-            )
-            out.add(vog, y, logits.argmax(1), used)
+            if opts.vectorize:
+                vog, logits, used = batch_vog(
+                    runner,
+                    x,
+                    chosen,
+                    target=opts.target,
+                    channel_mean=opts.channel_mean,
+                    autocast=opts.autocast,
+                )
+                out.add(vog, y, logits.argmax(1), used)
+                continue
+            if chunk.full_with(x):
+                chunk.score(models, out, opts, ctx)
+            chunk.add(x, y, chosen)
+        if chunk.xs:
+            chunk.score(models, out, opts, ctx)
     if out.n == 0:
         raise ValueError("data is empty")
     return out.result()
+
+
+class _Chunk:
+    """The batches of one chunk (at most :data:`CHUNK_BYTES` of maps and inputs), and the
+    float32 buffer its gradient maps are written into, reused from chunk to chunk."""
+
+    def __init__(self, k: int, channel_mean: bool) -> None:
+        self.k, self.channel_mean = k, channel_mean
+        self.xs: list[torch.Tensor] = []
+        self.ys: list[torch.Tensor] = []
+        self.labels: list = []
+        self.bytes = 0
+        self.buffer: torch.Tensor | None = None
+
+    def _pixels(self, x: torch.Tensor) -> int:
+        return math.prod(pixel_shape_of(x, channel_mean=self.channel_mean))
+
+    def _bytes(self, x: torch.Tensor) -> int:
+        return x.shape[0] * (4 * self.k * self._pixels(x) + x[0].numel() * x.element_size())
+
+    def full_with(self, x: torch.Tensor) -> bool:
+        """Whether adding the batch ``x`` would take a non-empty chunk over its budget."""
+        return bool(self.xs) and self.bytes + self._bytes(x) > CHUNK_BYTES
+
+    def add(self, x: torch.Tensor, y: torch.Tensor, labels) -> None:
+        self.xs.append(x)
+        self.ys.append(y)
+        self.labels.append(labels)
+        self.bytes += self._bytes(x)
+
+    def score(self, models, out: _ExampleOutputs, opts: ScoringOptions, ctx) -> None:
+        """Score the chunk into ``out`` and empty it."""
+        need = self.k * sum(x.shape[0] for x in self.xs) * self._pixels(self.xs[0])
+        if self.buffer is None or self.buffer.numel() < need:
+            self.buffer = None  # freed before the larger one is allocated
+            self.buffer = torch.empty(need, dtype=torch.float32, device=self.xs[0].device)
+        vog, logits, used = chunk_vog(
+            models,
+            self.xs,
+            self.labels,
+            target=opts.target,
+            channel_mean=self.channel_mean,
+            ctx=ctx,
+            buffer=self.buffer,
+        )
+        start = 0
+        for y, z, u in zip(self.ys, logits, used, strict=True):
+            b = y.shape[0]
+            out.add(vog[start : start + b], y, z.argmax(1), u)
+            start += b
+        self.xs, self.ys, self.labels, self.bytes = [], [], [], 0
 
 
 def _length_hint(loader) -> int:
@@ -256,9 +374,11 @@ class _ExampleOutputs:
             column[self.n : self.n + b] = v.detach()
         self.n += b
 
-    def result(self) -> tuple[torch.Tensor, ...]:
+    def result(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """The columns cut to the examples added, each of shape (n,) on the CPU."""
         assert self.columns is not None
-        if self.n == self.capacity:
-            return tuple(self.columns)
-        return tuple(c[: self.n].clone() for c in self.columns)
+        cols = (
+            self.columns if self.n == self.capacity else [c[: self.n].clone() for c in self.columns]
+        )
+        vog, labels, predictions, used = cols
+        return vog, labels, predictions, used

@@ -4,8 +4,9 @@ Each process (a ``torchrun`` rank, or the only process) takes the example
 indices of a :class:`~torch.utils.data.DistributedSampler` with
 ``shuffle=False``, cuts them into shards of ``shard_size`` examples and scores
 each shard sample-major (:func:`vog.scoring.score_loader`). A finished shard is one
-file ``shard-w{world}-r{rank}-{k}.pt`` holding index, label, prediction and raw
-VoG, written atomically; a rerun skips the shards already on disk, so an
+file ``shard-w{world}-r{rank}-{k}.pt`` of score columns (index, label,
+prediction, scored label and raw VoG: :func:`vog.scoring.result.write_columns`)
+with the run's fingerprint, written atomically; a rerun skips the shards already on disk, so an
 interrupted run continues from its last completed shard and gives the same
 scores bit for bit. :func:`merge_shards` joins the shards, drops the examples
 the sampler repeated to pad the last rank, checks that every example is
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,16 +26,46 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset, DistributedSampler, Subset
 
-from ..atomic import atomic_write
+from ..atomic import CorruptFileError, atomic_write, file_error, verify_file
 from ..data import as_dataset, as_loader
 from ..options import ScoringOptions
-from .checkpoints import checkpoint_list, content_hash, load_models
-from .result import VoGResult
+from .checkpoint_modules import checkpoint_list, content_hash, load_models
+from .result import COLUMNS, VoGResult, read_columns, write_columns
 from .sample_major import score_loader
 
 __all__ = ["score_to_shards", "merge_shards"]
 
 MANIFEST = "manifest.json"
+#: Examples per shard file by default (the unit of work an interruption can lose).
+SHARD_SIZE = 4096
+
+
+_SHARD_TODO = "delete it and rerun `vog score` (or score_to_shards) to compute it again"
+
+
+def _read_manifest(manifest: Path) -> dict:
+    """The verified contents of a shard folder's ``manifest.json``."""
+    todo = f"delete the folder {manifest.parent} and score again"
+    verify_file(manifest, todo=todo)
+    try:
+        meta = json.loads(manifest.read_text())
+        if not isinstance(meta, dict) or "fingerprint" not in meta or "n" not in meta:
+            raise ValueError("it lacks 'fingerprint' or 'n'")
+        return meta
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise file_error(manifest, f"not a valid shard manifest ({exc})", todo) from exc
+
+
+def _intact(shard: Path) -> bool:
+    """Whether a finished shard is on disk and passes its checksum (a damaged one is redone)."""
+    if not shard.is_file():
+        return False
+    try:
+        verify_file(shard, todo="computing it again")
+    except CorruptFileError as exc:
+        warnings.warn(f"redoing a damaged shard: {exc}", UserWarning, stacklevel=3)
+        return False
+    return True
 
 
 def _dist() -> tuple[int, int]:
@@ -59,7 +91,7 @@ def score_to_shards(
     out_dir: str | os.PathLike,
     *,
     model: nn.Module | None = None,
-    shard_size: int = 4096,
+    shard_size: int = SHARD_SIZE,
     max_shards: int | None = None,
     options: ScoringOptions | None = None,
     **option_values,
@@ -112,7 +144,7 @@ def score_to_shards(
     out.mkdir(parents=True, exist_ok=True)
     manifest = out / MANIFEST
     if manifest.is_file():
-        old = json.loads(manifest.read_text())
+        old = _read_manifest(manifest)
         if old.get("fingerprint") != fingerprint:
             raise ValueError(
                 f"{out} holds shards of a different run (checkpoints, data size or options "
@@ -120,12 +152,15 @@ def score_to_shards(
             )
     elif rank == 0:
         text = json.dumps({"fingerprint": fingerprint, "n": n, **options_key}, indent=1)
-        atomic_write(manifest, lambda p: p.write_text(text))
+        atomic_write(manifest, lambda p: p.write_text(text), checksum=True)
 
-    indices = list(DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=False))
+    sampler: DistributedSampler[int] = DistributedSampler(
+        dataset, num_replicas=world, rank=rank, shuffle=False
+    )
+    indices: list[int] = list(sampler)
     chunks = [indices[i : i + shard_size] for i in range(0, len(indices), shard_size)]
     paths = [out / f"shard-w{world}-r{rank}-{k:05d}.pt" for k in range(len(chunks))]
-    todo = [k for k, p in enumerate(paths) if not p.is_file()]
+    todo = [k for k, p in enumerate(paths) if not _intact(p)]
     if max_shards is not None:
         todo = todo[: int(max_shards)]
     if not todo:
@@ -152,9 +187,8 @@ def score_to_shards(
             "prediction": pred,
             "scored_label": used,
             "vog": raw,
-            "fingerprint": fingerprint,
         }
-        atomic_write(paths[k], lambda p, s=shard: torch.save(s, p))
+        write_columns(shard, paths[k], meta={"fingerprint": fingerprint})
     return paths
 
 
@@ -168,25 +202,27 @@ def merge_shards(out_dir: str | os.PathLike, *, normalize: str = "zscore") -> Vo
     manifest = out / MANIFEST
     if not manifest.is_file():
         raise FileNotFoundError(f"no {MANIFEST} in {out}: not a shard folder")
-    meta = json.loads(manifest.read_text())
+    meta = _read_manifest(manifest)
     n = int(meta["n"])
     files = sorted(out.glob("shard-*.pt"))
     if not files:
         raise ValueError(f"no shard files in {out}")
     fields = ("label", "prediction", "scored_label", "vog")
-    merged = {f: None for f in fields}
+    merged = {key: torch.zeros(n, dtype=COLUMNS[key][1]) for key in fields}
     seen = torch.zeros(n, dtype=torch.bool)
     for f in files:
-        s = torch.load(f, map_location="cpu", weights_only=True)
-        if s.get("fingerprint") != meta["fingerprint"]:
+        s, shard_meta = read_columns(f, required=True, todo=_SHARD_TODO)
+        if "index" not in s:
+            raise file_error(f, "not a shard file of vog score (no index column)", _SHARD_TODO)
+        if shard_meta.get("fingerprint") != meta["fingerprint"]:
             raise ValueError(f"{f} belongs to another run than {manifest}")
         idx = s["index"]
+        if len(idx) and (int(idx.min()) < 0 or int(idx.max()) >= n):
+            raise file_error(f, f"indices outside the {n} examples of {manifest}", _SHARD_TODO)
         fresh = ~seen[idx]
         if not bool(fresh.any()):
             continue
         for key in fields:
-            if merged[key] is None:
-                merged[key] = torch.zeros(n, dtype=s[key].dtype)
             merged[key][idx[fresh]] = s[key][fresh]
         seen[idx[fresh]] = True
     if not bool(seen.all()):

@@ -8,8 +8,9 @@ pixels) memory and only one model on the device.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Sized
 from contextlib import nullcontext
+from typing import cast
 
 import torch
 from torch import nn
@@ -18,7 +19,7 @@ from .._checks import integer_labels
 from ..accumulator import VoGAccumulator
 from ..gradients import frozen_eval, logits_and_gradients, pixel_shape_of
 from ..options import ScoringOptions
-from .checkpoints import Checkpoint, CheckpointCheck, as_module, last_first, working_copy
+from .checkpoint_modules import Checkpoint, CheckpointCheck, as_module, last_first, working_copy
 from .fast_conv import conv_as_forward
 
 __all__ = ["score_streaming"]
@@ -50,7 +51,7 @@ def score_streaming(
     if options.progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=k * len(loader), desc="VoG", unit="batch")
+        bar = tqdm(total=k * len(cast(Sized, loader)), desc="VoG", unit="batch")
     try:
         for step, index in enumerate(last_first(k)):
             net = as_module(checkpoints[index], target, device, private=True)
@@ -68,6 +69,7 @@ def score_streaming(
                         pixels = pixel_shape_of(x, channel_mean=options.channel_mean)
                         acc = VoGAccumulator(n, pixels, device=device)
                     y = integer_labels(y)
+                    chosen: torch.Tensor | Callable[[torch.Tensor], torch.Tensor]
                     if options.labels == "true":
                         chosen = y.to(device)
                     elif is_last:

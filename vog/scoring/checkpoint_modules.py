@@ -1,4 +1,6 @@
-"""The checkpoints of a scoring call: loaded as private modules, checked, put in order.
+"""The checkpoints of a scoring call as modules: loaded privately, checked, put in order.
+
+(Saving and reading checkpoint *files* is ``vog.checkpoints``.)
 
 A scoring call never changes the caller's model: checkpoint files are loaded
 into a copy of ``model``; a checkpoint given as a module is copied whenever it
@@ -19,6 +21,8 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
+from typing import cast
 
 import torch
 from torch import nn
@@ -112,7 +116,8 @@ class CheckpointCheck:
             )
         digest = content_hash(module)
         if digest in self.seen:
-            self.duplicates.append(tuple(sorted((self.seen[digest], index))))
+            first, second = sorted((self.seen[digest], index))
+            self.duplicates.append((first, second))
         else:
             self.seen[digest] = index
         self.n += 1
@@ -141,7 +146,8 @@ class CheckpointCheck:
 def _outside_vog() -> int:
     """The ``stacklevel`` that points a warning at the first caller outside this package."""
     package = str(Path(__file__).resolve().parents[1])
-    level, frame = 1, sys._getframe(1)
+    level = 1
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(package):
         level, frame = level + 1, frame.f_back
     return level
@@ -211,4 +217,4 @@ def load_models(
         check.add(i, m)
         out.append(m)
     check.finish()
-    return [torch.compile(m) for m in out] if compile else out
+    return [cast(nn.Module, torch.compile(m)) for m in out] if compile else out
