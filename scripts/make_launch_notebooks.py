@@ -34,7 +34,7 @@ import sys
 
 pip = [sys.executable, "-m", "pip", "install", "-q"]
 if importlib.util.find_spec("vog") is None:
-    subprocess.run([*pip, "vog[vision,book] @ git+{repo}"], check=True)
+    subprocess.run([*pip, "vog[vision,book,integrations] @ git+{repo}"], check=True)
 subprocess.run([sys.executable, "-m", "vog.datasets.fetch", "--root", "data"], check=False)"""
 
 

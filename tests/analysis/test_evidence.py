@@ -154,3 +154,25 @@ def test_tensors_are_accepted_and_bad_input_refused():
         evidence.error_evidence(t, c, level=1.5)
     with pytest.raises(ValueError, match="two clean"):
         evidence.memorisation_evidence([1.0], [2.0, 3.0])
+
+
+def test_vectorised_bootstrap_matches_the_scalar_definitions():
+    """The row-wise AUROC and quartile gap equal auroc() and quantile_shares() per replicate."""
+    from vog.analysis import quantile_shares
+
+    rng = np.random.default_rng(3)
+    pairs = {"a": (rng.normal(size=40).round(1), rng.normal(0.3, 1, 30).round(1))}
+    draws = evidence._resampled(pairs, 25, 0)
+    s_in, s_out = pairs["a"]
+    rows_in, rows_out = s_in[draws["a"][0]], s_out[draws["a"][1]]
+    np.testing.assert_allclose(
+        evidence._auroc_rows(rows_in, rows_out),
+        [evidence.auroc(i, o) for i, o in zip(rows_in, rows_out, strict=True)],
+    )
+    gaps = []
+    for i, o in zip(rows_in, rows_out, strict=True):
+        shares = quantile_shares(i, o, q=4)
+        gaps.append(shares[-1] - shares[0])
+    ev = evidence.shift_evidence(pairs, n_boot=25, seed=0)
+    lo, hi = np.quantile(gaps, [0.025, 0.975])
+    assert (ev.conditions[0].low, ev.conditions[0].high) == (pytest.approx(lo), pytest.approx(hi))

@@ -209,20 +209,29 @@ def memorisation_evidence(clean, shuffled, *, alpha: float = 1e-3) -> Evidence:
     )
 
 
-def _resampled(pairs: Mapping[str, Pair], n_boot: int, seed: int):
-    """Per replicate, per set: (in indices, out indices); the in-distribution indices are
-    shared by the sets when they score the same number of in-distribution examples."""
+def _resampled(pairs: Mapping[str, Pair], n_boot: int, seed: int) -> dict[str, tuple]:
+    """Per set: bootstrap indices of its in- and out-of-distribution examples, shapes
+    (n_boot, n_in) and (n_boot, n_out); the in-distribution draws are shared by the sets
+    when they score the same number of in-distribution examples."""
     rng = np.random.default_rng(seed)
     lengths = {name: (len(_np(p[0])), len(_np(p[1]))) for name, p in pairs.items()}
     shared = len({n_in for n_in, _ in lengths.values()}) == 1
-    for _ in range(int(n_boot)):
-        first = None
-        draw = {}
-        for name, (n_in, n_out) in lengths.items():
-            if first is None or not shared:
-                first = rng.integers(0, n_in, n_in)
-            draw[name] = (first, rng.integers(0, n_out, n_out))
-        yield draw
+    draws: dict[str, tuple] = {}
+    first = None
+    for name, (n_in, n_out) in lengths.items():
+        if first is None or not shared:
+            first = rng.integers(0, n_in, size=(int(n_boot), n_in))
+        draws[name] = (first, rng.integers(0, n_out, size=(int(n_boot), n_out)))
+    return draws
+
+
+def _auroc_rows(s_in: np.ndarray, s_out: np.ndarray) -> np.ndarray:
+    """:func:`auroc` of every row of ``s_in`` (B, n_in) against the same row of ``s_out``."""
+    from scipy.stats import rankdata
+
+    n_in, n_out = s_in.shape[1], s_out.shape[1]
+    ranks = rankdata(np.concatenate([s_in, s_out], axis=1), axis=1)[:, n_in:]
+    return (ranks.sum(1) - n_out * (n_out + 1) / 2) / (n_in * n_out)
 
 
 def _gap_evidence(claim, label, method, others, *, n_boot, level, seed, numbers) -> Evidence:
@@ -236,22 +245,19 @@ def _gap_evidence(claim, label, method, others, *, n_boot, level, seed, numbers)
         m: {k: (_np(v[0]).astype(float), _np(v[1]).astype(float)) for k, v in per.items()}
         for m, per in {"_method": method, **others}.items()
     }
-
-    def mean_auc(per, draw=None) -> float:
-        if draw is None:
-            return float(np.mean([auroc(*per[k]) for k in names]))
-        return float(np.mean([auroc(per[k][0][draw[k][0]], per[k][1][draw[k][1]]) for k in names]))
-
-    point = {m: mean_auc(per) for m, per in arrays.items()}
-    boot: dict[str, list[float]] = {m: [] for m in arrays}
-    for draw in _resampled(method, n_boot, seed):
-        for m, per in arrays.items():
-            boot[m].append(mean_auc(per, draw))
+    draws = _resampled(method, n_boot, seed)
+    point = {m: float(np.mean([auroc(*per[k]) for k in names])) for m, per in arrays.items()}
+    boot = {
+        m: np.mean(
+            [_auroc_rows(per[k][0][draws[k][0]], per[k][1][draws[k][1]]) for k in names], axis=0
+        )
+        for m, per in arrays.items()
+    }
     conditions = tuple(
         Condition(
             f"{label} minus {o} mean AUROC",
             point["_method"] - point[o],
-            *_interval(np.asarray(boot["_method"]) - np.asarray(boot[o]), level),
+            *_interval(boot["_method"] - boot[o], level),
         )
         for o in others
     )
@@ -311,19 +317,19 @@ def shift_evidence(
         shares = quantile_shares(s_in, s_out, q=q)
         return float(shares[-1] - shares[0])
 
-    boot: dict[str, list[float]] = {k: [] for k in arrays}
-    for draw in _resampled(arrays, n_boot, seed):
-        for k, (s_in, s_out) in arrays.items():
-            boot[k].append(gap(s_in[draw[k][0]], s_out[draw[k][1]]))
+    def gap_rows(s_in: np.ndarray, s_out: np.ndarray) -> np.ndarray:
+        return np.array([gap(i, o) for i, o in zip(s_in, s_out, strict=True)])
+
+    draws = _resampled(arrays, n_boot, seed)
     return Evidence(
         "shift",
         tuple(
             Condition(
                 f"{k}: top minus bottom quartile share",
                 gap(*arrays[k]),
-                *_interval(np.asarray(boot[k]), level),
+                *_interval(gap_rows(s_in[draws[k][0]], s_out[draws[k][1]]), level),
             )
-            for k in arrays
+            for k, (s_in, s_out) in arrays.items()
         ),
         level,
         {k: quantile_shares(*arrays[k], q=q) for k in arrays},

