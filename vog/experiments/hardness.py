@@ -8,7 +8,7 @@ the *same* run to find the perturbed examples. :func:`hardness_run` does the
 same with this package's parts and scores, from one training run:
 
 - VoG as the paper defines it: input gradients of the assigned label's
-  *logit* at the run's checkpoint windows (:meth:`ExperimentConfig.windows`),
+  *logit* at the run's checkpoint windows (:meth:`vog.experiments.ExperimentConfig.windows`),
   class-normalised (paper Eq. 1-4, Sec. 2);
 - VoG as H-CAT computes it (``VOG_Class`` in its ``src/hardness.py``): the
   softmax *probability* of the assigned (possibly noisy) label, snapshots

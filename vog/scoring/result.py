@@ -2,10 +2,10 @@
 
 Every file of scores the package writes, a user's ``vog score`` output, a
 run's cached scores and the shards of a sharded run, is one table: a row per
-example, the columns of :data:`COLUMNS`. ``.pt`` files hold the columns as
+example, the columns of ``COLUMNS``. ``.pt`` files hold the columns as
 tensors (and a few strings of metadata, e.g. a shard's fingerprint) with their
 SHA-256 beside them; ``.csv`` and ``.parquet`` files as table columns.
-:func:`write_columns` writes and :func:`read_columns` reads all of them;
+``write_columns()`` writes and ``read_columns()`` reads all of them;
 :func:`write_scores` / :func:`read_scores` do so for a :class:`VoGResult`.
 """
 
@@ -94,7 +94,7 @@ class VoGResult:
         )
 
     def columns(self) -> dict[str, torch.Tensor]:
-        """The scores as the columns of :data:`COLUMNS` (``magnitude`` where computed)."""
+        """The scores as the columns of ``COLUMNS`` (``magnitude`` where computed)."""
         out = {"index": torch.arange(len(self.raw))}
         for column, (attr, _) in COLUMNS.items():
             value = getattr(self, attr, None) if attr else None
@@ -132,7 +132,7 @@ class VoGResult:
         """A pandas DataFrame with one row per example, indexed by example index.
 
         Columns: label, prediction, scored_label, vog, vog_normalized and, where
-        it was computed, magnitude (see :data:`COLUMNS`).
+        it was computed, magnitude (see ``COLUMNS``).
         """
         import pandas as pd
 
@@ -159,7 +159,7 @@ def write_columns(
     *,
     meta: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write score columns (:data:`COLUMNS`) atomically as ``.csv``, ``.parquet`` or ``.pt``.
+    """Write score columns (``COLUMNS``) atomically as ``.csv``, ``.parquet`` or ``.pt``.
 
     ``.pt`` files get their SHA-256 beside them (:func:`vog.atomic.save_verified`)
     and also keep ``meta``, a few strings (e.g. a shard's fingerprint); tables
@@ -187,7 +187,7 @@ def write_columns(
 def read_columns(
     path: str | os.PathLike, *, required: bool = False, todo: str = _TODO
 ) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    """The score columns of a file of :func:`write_columns` and its metadata (``.pt`` only).
+    """The score columns of a file of ``write_columns()`` and its metadata (``.pt`` only).
 
     ``.pt`` files are verified against the SHA-256 written beside them (where
     there is one; always with ``required=True``). A damaged file, or one
@@ -235,15 +235,15 @@ def read_columns(
 def write_scores(result: VoGResult, path: str | os.PathLike) -> Path:
     """Write scores atomically as ``.csv``, ``.parquet`` or ``.pt`` (by suffix).
 
-    Rows are examples, columns those of :data:`COLUMNS`: index, label,
+    Rows are examples, columns those of ``COLUMNS``: index, label,
     prediction, scored_label, vog, vog_normalized and, where it was computed,
-    the gradient magnitude (:func:`write_columns`).
+    the gradient magnitude (``write_columns()``).
     """
     return write_columns(result.columns(), path)
 
 
 def read_scores(path: str | os.PathLike) -> VoGResult:
-    """Read scores written by :func:`write_scores` (:func:`read_columns`).
+    """Read scores written by :func:`write_scores` (``read_columns()``).
 
     ``.pt`` files are verified against the SHA-256 written beside them (where
     there is one). A damaged file, or a table without the score columns,
