@@ -26,7 +26,7 @@ from ..options import CHOICES
 from ..recorder import Recording, VoGRecorder
 from ..windows import stage_windows
 
-__all__ = ["EpochScores", "LogitsOf", "default_windows"]
+__all__ = ["EpochScores", "LogitsOf", "ScoresOfCore", "default_windows"]
 
 #: Version of the callback state; a state of another version is refused.
 STATE_VERSION = 1
@@ -291,3 +291,25 @@ class EpochScores:
             normalize=normalize,
             magnitude=rec.magnitude[data].get(window),
         )
+
+
+class ScoresOfCore:
+    """The results of a callback that keeps its :class:`EpochScores` as ``self.core``."""
+
+    core: EpochScores
+
+    def scores(self, data: str | None = None, window: str | None = None, *, normalize="zscore"):
+        """A :class:`vog.VoGResult`; see :meth:`vog.integrations.EpochScores.scores`."""
+        return self.core.scores(data, window, normalize=normalize)
+
+    def recording(self):
+        """The :class:`vog.recorder.Recording`: raw VoG of every finished window."""
+        return self.core.recording()
+
+    def training_dynamics(self):
+        """``{data set: {score: (N,) tensor}}`` (higher = harder), or None without dynamics."""
+        return self.core.training_dynamics()
+
+    def cost(self):
+        """What each score cost so far (:class:`vog.observers.Cost`), by score name."""
+        return self.core.cost()

@@ -46,7 +46,7 @@ from torch.utils.data import Dataset
 from transformers import TrainerCallback
 
 from ..atomic import atomic_write, load_verified
-from ._core import EpochScores
+from ._core import EpochScores, ScoresOfCore
 
 __all__ = ["VoGCallback", "STATE_FILE"]
 
@@ -54,7 +54,7 @@ __all__ = ["VoGCallback", "STATE_FILE"]
 STATE_FILE = "vog_callback.pt"
 
 
-class VoGCallback(TrainerCallback):
+class VoGCallback(TrainerCallback, ScoresOfCore):
     """A ``transformers.TrainerCallback`` recording VoG (and optionally training dynamics).
 
     Parameters
@@ -136,23 +136,6 @@ class VoGCallback(TrainerCallback):
             early_epoch=self._early_epoch,
             input_name=self._input_name,
         )
-
-    # results ----------------------------------------------------------------------------
-    def scores(self, data: str | None = None, window: str | None = None, *, normalize="zscore"):
-        """A :class:`vog.VoGResult`; see :meth:`vog.integrations.EpochScores.scores`."""
-        return self.core.scores(data, window, normalize=normalize)
-
-    def recording(self):
-        """The :class:`vog.recorder.Recording`: raw VoG of every finished window."""
-        return self.core.recording()
-
-    def training_dynamics(self):
-        """``{data set: {score: (N,) tensor}}`` (higher = harder), or None without dynamics."""
-        return self.core.training_dynamics()
-
-    def cost(self):
-        """What each score cost so far (:class:`vog.observers.Cost`), by score name."""
-        return self.core.cost()
 
 
 def _epochs_done(state) -> int:

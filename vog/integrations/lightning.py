@@ -35,12 +35,12 @@ with warnings.catch_warnings():  # Lightning imports tqdm.auto: no progress bar 
     warnings.filterwarnings("ignore", message="IProgress not found")
     import lightning.pytorch as pl
 
-from ._core import EpochScores
+from ._core import EpochScores, ScoresOfCore
 
 __all__ = ["VoGCallback"]
 
 
-class VoGCallback(pl.Callback):
+class VoGCallback(pl.Callback, ScoresOfCore):
     """A Lightning callback recording VoG (and optionally training dynamics) at chosen epochs.
 
     Parameters
@@ -106,20 +106,3 @@ class VoGCallback(pl.Callback):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.core.load_state_dict(state_dict)
-
-    # results ----------------------------------------------------------------------------
-    def scores(self, data: str | None = None, window: str | None = None, *, normalize="zscore"):
-        """A :class:`vog.VoGResult`; see :meth:`vog.integrations.EpochScores.scores`."""
-        return self.core.scores(data, window, normalize=normalize)
-
-    def recording(self):
-        """The :class:`vog.recorder.Recording`: raw VoG of every finished window."""
-        return self.core.recording()
-
-    def training_dynamics(self):
-        """``{data set: {score: (N,) tensor}}`` (higher = harder), or None without dynamics."""
-        return self.core.training_dynamics()
-
-    def cost(self):
-        """What each score cost so far (:class:`vog.observers.Cost`), by score name."""
-        return self.core.cost()
