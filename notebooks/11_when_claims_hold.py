@@ -723,7 +723,8 @@ glue(
 
 # %% tags=["remove-input"]
 print(gpu_command)
-#
+
+# %% [markdown]
 # ## Try it yourself
 #
 # 1. Add a factor: `-y "factors: {'model: ResNet-18 (width 8)': {model: resnet18, width: 8}}"`
