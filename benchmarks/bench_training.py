@@ -35,6 +35,7 @@ adds beyond it (its Welford updates, checks and loaders).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 import time
@@ -202,10 +203,15 @@ def ratios(best: dict) -> dict:
 
 
 def device_name() -> str:
-    try:  # run as a script: the sibling script is importable by name
-        from bench_scoring import cpu_model
-    except ImportError:  # imported from the repository root (the book, the tests)
-        from benchmarks.bench_scoring import cpu_model
+    # The sibling script, loaded by path: this file runs as a script, from the book and from
+    # the tests, and in none of these is ``benchmarks`` on the import path for certain.
+    spec = importlib.util.spec_from_file_location(
+        "_bench_scoring_sibling", Path(__file__).with_name("bench_scoring.py")
+    )
+    assert spec is not None and spec.loader is not None
+    sibling = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sibling)
+    cpu_model = sibling.cpu_model
     return f"CPU: {cpu_model()}, {torch.get_num_threads()} threads"
 
 
