@@ -57,7 +57,6 @@ require_claims = False  # fail the run if a paper claim is not reproduced
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from myst_nb import glue
 
@@ -92,15 +91,8 @@ curves = {}
 for ax, w in zip(axes, ("early", "late", "all"), strict=True):
     b = vog.analysis.bootstrap_percentile_errors(normalised[w], correct, bins=bins, n_boot=n_boot)
     curves[w] = b
-    vog.analysis.percentile_error_plot(ax, b["upper"], b["error"], baseline=1 - correct.mean())
-    centres = b["upper"] - 50 / bins
-    ax.errorbar(
-        centres,
-        100 * b["error"],
-        yerr=100 * np.stack([b["error"] - b["low"], b["high"] - b["error"]]),
-        fmt="none",
-        ecolor="k",
-        capsize=2,
+    vog.analysis.percentile_error_plot(
+        ax, b["upper"], b["error"], baseline=1 - correct.mean(), low=b["low"], high=b["high"]
     )
     ax.set_title(
         f"VoG({w}): trend {b['trend']:+.2f} [{b['trend_low']:+.2f}, {b['trend_high']:+.2f}]"

@@ -392,18 +392,14 @@ for row, corner in zip(axes, shown, strict=True):
         z = study.normalised("signed", s["vog"][window], s["magnitude"][window], s["labels"])
         b = vog.analysis.bootstrap_percentile_errors(z, c_correct, bins=bins, n_boot=n_boot)
         vog.analysis.percentile_error_plot(
-            ax, b["upper"], b["error"], baseline=1 - c_correct.mean()
+            ax,
+            b["upper"],
+            b["error"],
+            baseline=1 - c_correct.mean(),
+            low=b["low"],
+            high=b["high"],
         )
-        centres = b["upper"] - 50 / bins
-        ax.errorbar(
-            centres,
-            100 * b["error"],
-            yerr=100 * np.stack([b["error"] - b["low"], b["high"] - b["error"]]),
-            fmt="none",
-            ecolor="k",
-            capsize=2,
-        )
-        ax.plot(centres, 100 * msp_curve, "k:", label="-MSP")
+        ax.plot(b["upper"] - 50 / bins, 100 * msp_curve, "k:", label="-MSP")
         ax.set_title(
             f"{corner}, {t}\ntrend {b['trend']:+.2f} "
             f"[{b['trend_low']:+.2f}, {b['trend_high']:+.2f}]",

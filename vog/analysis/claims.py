@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..data import to_numpy
 from .metrics import class_level, error_by_percentile, error_trend, instance_spread, tail_errors
 
 __all__ = [
@@ -69,7 +70,7 @@ TOLERANCE = 1e-12
 
 def _finite(name: str, values) -> np.ndarray:
     """``values`` as a float array; ``ValueError`` saying how many are NaN or infinite."""
-    a = np.asarray(values.detach().cpu() if hasattr(values, "detach") else values, dtype=float)
+    a = to_numpy(values).astype(float)
     bad = ~np.isfinite(a)
     if bad.any():
         n_nan, n_inf = int(np.isnan(a).sum()), int(np.isinf(a).sum())

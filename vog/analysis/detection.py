@@ -28,9 +28,9 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-import torch
 
 from .._checks import check_choice
+from ..data import to_numpy
 from .metrics import detection_metrics
 
 __all__ = [
@@ -47,8 +47,7 @@ AUROC_POSITIVES = ("perturbed", "clean")
 
 
 def _arrays(scores, perturbed) -> tuple[np.ndarray, np.ndarray]:
-    s = scores.detach().cpu().numpy() if torch.is_tensor(scores) else np.asarray(scores)
-    m = perturbed.detach().cpu().numpy() if torch.is_tensor(perturbed) else np.asarray(perturbed)
+    s, m = to_numpy(scores), to_numpy(perturbed)
     s, m = s.ravel().astype(float), m.ravel().astype(bool)
     if s.shape != m.shape:
         raise ValueError(f"scores and perturbed differ in length: {s.shape[0]} vs {m.shape[0]}")

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-import torch
 
+from ..data import to_numpy
 from .metrics import (
     bootstrap_percentile_errors,
     class_level,
@@ -47,7 +47,7 @@ Pair = tuple  # (score_in, score_out), each (N,), higher = more OoD
 
 
 def _np(a) -> np.ndarray:
-    return (a.detach().cpu().numpy() if torch.is_tensor(a) else np.asarray(a)).ravel()
+    return to_numpy(a).ravel()
 
 
 def _interval(values: np.ndarray, level: float) -> tuple[float, float]:

@@ -13,7 +13,8 @@ import importlib
 import warnings
 
 import numpy as np
-import torch
+
+from ..data import to_numpy
 
 __all__ = ["label_issue_score", "find_label_issues"]
 
@@ -31,8 +32,8 @@ def _cleanlab(module: str):
 
 
 def _arrays(labels, pred_probs) -> tuple[np.ndarray, np.ndarray]:
-    y = (labels.numpy() if torch.is_tensor(labels) else np.asarray(labels)).astype(np.int64)
-    p = pred_probs.numpy() if torch.is_tensor(pred_probs) else np.asarray(pred_probs)
+    y = to_numpy(labels).astype(np.int64)
+    p = to_numpy(pred_probs)
     p = p.astype(np.float64)
     if p.ndim != 2 or len(p) != len(y):
         raise ValueError(f"pred_probs must have shape (N={len(y)}, C), got {p.shape}")

@@ -26,12 +26,31 @@ def image_grid(ax, images: torch.Tensor, *, ncols: int = 5, title: str | None = 
         ax.set_title(title, fontsize=9)
 
 
-def percentile_error_plot(ax, upper, error, *, label: str | None = None, baseline=None) -> None:
-    """Bars of error rate (%) per VoG percentile bucket; a dashed line for the overall error."""
+def percentile_error_plot(
+    ax, upper, error, *, label: str | None = None, baseline=None, low=None, high=None
+) -> None:
+    """Bars of error rate (%) per VoG percentile bucket; a dashed line for the overall error.
+
+    ``low`` and ``high`` (fractions, like ``error``): an interval per bucket, drawn as black
+    error bars (for example the bootstrap interval of
+    :func:`vog.analysis.bootstrap_percentile_errors`); both or neither.
+    """
+    if (low is None) != (high is None):
+        raise ValueError("percentile_error_plot: give both low and high, or neither")
     upper = np.asarray(upper, dtype=float)
     lower = np.r_[0.0, upper[:-1]]
     centres = (lower + upper) / 2
-    ax.bar(centres, 100 * np.asarray(error), width=0.8 * (upper - lower), label=label)
+    error = np.asarray(error, dtype=float)
+    ax.bar(centres, 100 * error, width=0.8 * (upper - lower), label=label)
+    if low is not None:
+        lo, hi = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+        if lo.shape != error.shape or hi.shape != error.shape:
+            raise ValueError(
+                f"percentile_error_plot: low {lo.shape} and high {hi.shape} must have the "
+                f"shape of error {error.shape}"
+            )
+        yerr = 100 * np.stack([error - lo, hi - error])
+        ax.errorbar(centres, 100 * error, yerr=yerr, fmt="none", ecolor="k", capsize=2)
     if baseline is not None:
         ax.axhline(100 * baseline, color="k", ls="--", lw=1, label="all examples")
     ax.set(xlabel="VoG percentile bucket", ylabel="error (%)")
