@@ -33,14 +33,25 @@ Methods:
   backward seeded with the one-hot of the class: the floor of any autograd VoG
   (on a CPU, PyTorch's convolution backward is several times slower than its
   forward).
+- ``gradient_fastconv``: the ``gradient`` loop with the convolutions'
+  input gradients computed as forward convolutions
+  (:func:`vog.scoring.conv_as_forward`), the route our default takes on the
+  CPU. The *floor* of a model is the faster of ``gradient`` and
+  ``gradient_fastconv``: the same passes, in the same loop order, as the
+  fastest correct method.
 - ``gradient_batch_major``: the same passes batch-major (every checkpoint on a
   batch before the next batch: the order of the sample-major mode before
   chunks); its time over ``gradient`` is what that loop order costs.
 - ``gradient_gather``: the ``gradient`` loop with the backward seeded through
   ``gather(...).sum()`` instead of the one-hot ``grad_outputs``: what the
   seeding costs.
-- ``streaming``: :func:`vog.compute_vog`, checkpoint-major, per-pixel state.
-- ``sample_major``: :func:`vog.compute_vog` ``mode="sample_major"``: O(N) memory.
+- ``default`` (*ours*): :func:`vog.compute_vog` with its default options, what a
+  user gets: sample-major, O(N) memory, and on the CPU the forward-convolution
+  route (``fast_conv=None``).
+- ``streaming``: :func:`vog.compute_vog` ``mode="streaming", fast_conv=False``:
+  checkpoint-major, per-pixel state, autograd's own kernels (the reference scores).
+- ``sample_major``: ``mode="sample_major", fast_conv=False``: O(N) memory with
+  autograd's own kernels.
 - ``sample_major_vmap``: the same with ``vectorize=True``.
 - ``sample_major_fastconv``: the same with ``fast_conv=True`` (input gradients of
   stride-1 convolutions as forward convolutions, :func:`vog.scoring.conv_as_forward`).
@@ -64,6 +75,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import torch
@@ -73,8 +85,10 @@ import vog
 METHODS = (
     "forward",
     "gradient",
+    "gradient_fastconv",
     "gradient_batch_major",
     "gradient_gather",
+    "default",
     "streaming",
     "sample_major",
     "sample_major_vmap",
@@ -103,6 +117,7 @@ SIZES = {
 #: full-precision methods whose scores are VoG (candidates for "the fastest correct method",
 #: if their scores agree with the reference: see ``correct``)
 SCORING = (
+    "default",
     "streaming",
     "sample_major",
     "sample_major_vmap",
@@ -120,8 +135,9 @@ SAME_KERNELS_REL, OTHER_KERNELS_REL, OTHER_KERNELS_RHO = 1e-5, 1e-2, 0.9999
 
 #: the methods that are vog.compute_vog with these options
 COMPUTE_VOG_OPTIONS = {
-    "streaming": {},
-    "sample_major": {"mode": "sample_major"},
+    "default": {},
+    "streaming": {"mode": "streaming", "fast_conv": False},
+    "sample_major": {"mode": "sample_major", "fast_conv": False},
     "sample_major_vmap": {"mode": "sample_major", "vectorize": True},
     "sample_major_fastconv": {"mode": "sample_major", "fast_conv": True},
     "sample_major_bf16": {"mode": "sample_major", "autocast": "bfloat16"},
@@ -219,11 +235,15 @@ def run_method(method: str, ckpts, x, y, batch_size: int, device: str) -> torch.
                 for m in ckpts:
                     seeded(m, xx, yy)
             return None
-        for chunk in _chunks(batches(batch_size), len(ckpts)):
-            chunk = [(xb.to(dev).requires_grad_(True), yb.to(dev)) for xb, yb in chunk]
-            for m in ckpts:
-                for xx, yy in chunk:
-                    seeded(m, xx, yy)
+        with ExitStack() as stack:
+            if method == "gradient_fastconv":
+                for m in ckpts:
+                    stack.enter_context(vog.scoring.conv_as_forward(m))
+            for chunk in _chunks(batches(batch_size), len(ckpts)):
+                chunk = [(xb.to(dev).requires_grad_(True), yb.to(dev)) for xb, yb in chunk]
+                for m in ckpts:
+                    for xx, yy in chunk:
+                        seeded(m, xx, yy)
         return None
     if method in COMPUTE_VOG_OPTIONS:
         options = COMPUTE_VOG_OPTIONS[method]
@@ -344,8 +364,8 @@ def benchmark(
     """
     if clock not in CLOCKS:
         raise ValueError(f"clock={clock!r} is not valid; choose one of {sorted(CLOCKS)}")
-    if "sample_major" not in methods:
-        raise ValueError("methods must include 'sample_major' (the ratios are relative to it)")
+    if "default" not in methods:
+        raise ValueError("methods must include 'default' (the ratios are relative to it)")
     results = {
         "device": device_name(device, threads),
         "torch": torch.__version__,
@@ -375,7 +395,7 @@ def benchmark(
                     "growth_mb": growth,
                     "scores": m["scores"],
                 }
-            ref = rows["streaming" if "streaming" in rows else "sample_major"]["scores"]
+            ref = rows["streaming" if "streaming" in rows else "default"]["scores"]
             for name, r in rows.items():
                 r.update(agreement(r.pop("scores"), ref))
                 r["correct"] = correct(name, r)
@@ -426,29 +446,36 @@ def ratios(model_result: dict) -> dict:
         return t(a) / t(b) if a in r and b in r else None
 
     best = fastest_correct(r)
+    floors = [m for m in ("gradient", "gradient_fastconv") if m in r]
+    floor = min(floors, key=t) if floors else None
     out = {
-        "ours / fastest correct (time)": time_ratio("sample_major", best) if best else None,
+        "ours / fastest correct (time)": time_ratio("default", best) if best else None,
         "streaming / fastest correct (time)": time_ratio("streaming", best) if best else None,
-        "fastest correct / gradient (time)": time_ratio(best, "gradient") if best else None,
+        "fastest correct / floor (time)": time_ratio(best, floor) if best and floor else None,
+        "ours / floor (time)": time_ratio("default", floor) if floor else None,
+        "conv route: autograd / forward convolutions (gradient time)": time_ratio(
+            "gradient", "gradient_fastconv"
+        ),
         "loop order: batch-major / chunked checkpoint-major (gradient time)": time_ratio(
             "gradient_batch_major", "gradient"
         ),
         "seeding: gather / one-hot (gradient time)": time_ratio("gradient_gather", "gradient"),
-        "ours / forward (time)": time_ratio("sample_major", "forward"),
+        "ours / forward (time)": time_ratio("default", "forward"),
+        "ours autograd convs / forward (time)": time_ratio("sample_major", "forward"),
         "ours vmap / forward (time)": time_ratio("sample_major_vmap", "forward"),
         "ours fast_conv / forward (time)": time_ratio("sample_major_fastconv", "forward"),
         "ours / gradient (time)": time_ratio("sample_major", "gradient"),
         "gradient / forward (time)": time_ratio("gradient", "forward"),
-        "store_all / ours (time)": time_ratio("store_all", "sample_major"),
+        "store_all / ours (time)": time_ratio("store_all", "default"),
         "store_all / ours (peak memory)": None,
         "store_all / ours (memory growing with N)": None,
-        "per_sample / ours (time)": time_ratio("per_sample", "sample_major"),
-        "streaming / ours (time)": time_ratio("streaming", "sample_major"),
+        "per_sample / ours (time)": time_ratio("per_sample", "default"),
+        "streaming / ours (time)": time_ratio("streaming", "default"),
         "vmap / loop (time)": time_ratio("sample_major_vmap", "sample_major"),
-        "captum / ours (time)": time_ratio("captum", "sample_major"),
+        "captum / ours (time)": time_ratio("captum", "default"),
     }
     if "store_all" in r:
-        ours, store = r["sample_major"], r["store_all"]
+        ours, store = r["default"], r["store_all"]
         out["store_all / ours (peak memory)"] = store["peak_mb"] / max(ours["peak_mb"], 1e-3)
         # growth below the resolution counts as the resolution: the ratio is then a lower bound
         out["store_all / ours (memory growing with N)"] = store["growth_mb"] / max(

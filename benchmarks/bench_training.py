@@ -39,6 +39,7 @@ import importlib.util
 import json
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import torch
@@ -81,15 +82,23 @@ def plain_loop(train, epochs: int, seed: int = 0) -> nn.Module:
 
 
 def gradient_floor(model: nn.Module, scored: dict, epochs: int) -> None:
-    """The input gradients of every scored set, once per epoch, nothing kept."""
+    """The input gradients of every scored set, once per epoch, nothing kept.
+
+    Through the same convolution route as the recorder's default (on the CPU the
+    input gradients of convolutions as forward convolutions,
+    :func:`vog.fast_conv.wants_fast_conv`), so that it is a floor of the recorder.
+    """
     model.eval().requires_grad_(False)
     for _ in range(epochs):
-        for x, y in scored.values():
-            for xb, yb in zip(x.split(SCORE_BATCH), y.split(SCORE_BATCH), strict=True):
-                xx = xb.clone().requires_grad_(True)
-                out = model(xx)
-                seed = torch.zeros_like(out).scatter_(1, yb.view(-1, 1), 1.0)
-                torch.autograd.grad(out, xx, grad_outputs=seed)
+        with ExitStack() as stack:
+            if vog.fast_conv.wants_fast_conv(None, "cpu"):
+                stack.enter_context(vog.scoring.conv_as_forward(model))
+            for x, y in scored.values():
+                for xb, yb in zip(x.split(SCORE_BATCH), y.split(SCORE_BATCH), strict=True):
+                    xx = xb.clone().requires_grad_(True)
+                    out = model(xx)
+                    seed = torch.zeros_like(out).scatter_(1, yb.view(-1, 1), 1.0)
+                    torch.autograd.grad(out, xx, grad_outputs=seed)
 
 
 #: how a loop's time is taken: wall-clock time, or the process's CPU time (--clock)

@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 #: Methods that run the same kernels as the streaming mode: equal to float32 rounding.
 SAME_KERNELS = ("streaming", "sample_major", "store_all", "captum")
 #: Full-precision methods that run other kernels: same ranking, close scores.
-OTHER_KERNELS = ("sample_major_vmap", "sample_major_fastconv", "per_sample")
+OTHER_KERNELS = ("default", "sample_major_vmap", "sample_major_fastconv", "per_sample")
 #: The targets: scoring time at most 2.5x the forward-only time; peak memory at least
 #: 10x below storing every gradient map; our O(N) mode at most 1.1x the fastest method
 #: whose scores are VoG (issue 26); recording at most 10% of a training epoch.
@@ -63,8 +63,14 @@ CAUSES = {
     ),
     "ours / gradient (time)": (
         "VoG's own work",
-        "our sample-major mode over the floor in its loop order: input checks, the "
-        "detached clone, writing the maps and the two-pass reduction (Eq. 2-4)",
+        "our sample-major mode (autograd's convolution kernels) over the floor in its loop "
+        "order: input checks, the detached clone, writing the maps and the two-pass "
+        "reduction (Eq. 2-4)",
+    ),
+    "conv route: autograd / forward convolutions (gradient time)": (
+        "convolution backward kernel",
+        "the floor with autograd's backward-data kernels over the same floor with the "
+        "input gradients computed as forward convolutions (our default on the CPU)",
     ),
     "streaming / ours (time)": (
         "per-pixel running state",
@@ -77,7 +83,8 @@ CAUSES = {
 }
 #: Our sample-major variants and the ratio that times each against the forward floor.
 VARIANTS = {
-    "loop": "ours / forward (time)",
+    "default": "ours / forward (time)",
+    "loop, autograd convs": "ours autograd convs / forward (time)",
     "vmap": "ours vmap / forward (time)",
     "fast_conv": "ours fast_conv / forward (time)",
 }

@@ -22,20 +22,28 @@
 # - **forward**: K forward passes without gradients, a lower bound;
 # - **gradient**: K forward and backward passes for the input gradients, with
 #   nothing computed from them, in the loop order of our sample-major mode
-#   (checkpoint-major within chunks of batches): the floor of any VoG built on
-#   autograd (an input gradient costs about two forwards where the backward
-#   kernels are as fast as the forward ones; PyTorch's CPU convolution backward
-#   is several times slower than its forward for convolutions with few channels);
+#   (checkpoint-major within chunks of batches), with autograd's own kernels
+#   (an input gradient costs about two forwards where the backward kernels are
+#   as fast as the forward ones; PyTorch's CPU convolution backward is several
+#   times slower than its forward for convolutions with few channels);
+# - **gradient_fastconv**: the same passes with the input gradients of
+#   convolutions computed as forward convolutions
+#   ({func}`vog.scoring.conv_as_forward`). The faster of the two is the
+#   *floor*: what any VoG built on these gradients needs, in the loop order of
+#   the fastest method;
 # - **gradient_batch_major** and **gradient_gather**: the same floor run
 #   batch-major, and seeded through `gather(...).sum()`: what the loop order
 #   and the seeding of the backward cost;
-# - **sample_major** (ours, {func}`vog.compute_vog` with `mode="sample_major"`,
-#   the mode of `vog score` and of the shards): the data cut into chunks of a
-#   few batches, every checkpoint's gradients of a chunk written into one
-#   reused buffer and reduced at once to one VoG per example, O(N) memory;
-# - **streaming** (ours, the default mode of {func}`vog.compute_vog`): one
-#   checkpoint at a time, per-pixel running state, O(N x pixels) memory, and
-#   the gradient magnitude besides;
+# - **default** (ours: {func}`vog.compute_vog` with its default options, as
+#   `vog score` and the shards run it): sample-major, the data cut into chunks
+#   of a few batches, every checkpoint's gradients of a chunk written into one
+#   reused buffer and reduced at once to one VoG (and gradient magnitude) per
+#   example, O(N) memory; on the CPU with the convolutions' input gradients as
+#   forward convolutions;
+# - **sample_major**: the same with autograd's own convolution kernels
+#   (`fast_conv=False`);
+# - **streaming** (`mode="streaming", fast_conv=False`, the reference scores):
+#   one checkpoint at a time, per-pixel running state, O(N x pixels) memory;
 # - **sample_major_vmap**: the K checkpoints in one `torch.func.vmap` call;
 # - **sample_major_fastconv**: input gradients of stride-1 convolutions
 #   computed as forward convolutions ({func}`vog.scoring.conv_as_forward`), for CPUs
@@ -54,7 +62,7 @@
 # %% [markdown]
 # ## Findings
 #
-# - Our O(N) sample-major mode takes at most {glue:text}`perf_fastest_worst`
+# - Our default scoring (O(N) memory) takes at most {glue:text}`perf_fastest_worst`
 #   times the time of the fastest method whose scores are VoG, over the models
 #   of the recorded runs (target: at most 1.1x): {glue:text}`perf_fastest_verdict`.
 # - Its own work beyond the input gradients (checks, the clone, the maps and
@@ -128,13 +136,14 @@ table.style.format(
 # peak after a two-batch warm-up). Both are resident-set sizes on a CPU and
 # move by a few MB between runs, so small values are noise.
 # `max_abs_diff` is the largest absolute difference of a method's scores from
-# the streaming (float32 gradients, float64 statistics) scores and
+# the streaming (autograd's kernels, float32 gradients, float64 statistics) scores and
 # `max_rel_diff` the same divided by the largest score, and `n_differ` the
 # number of examples whose score differs by more than a millionth of the
 # largest score. Every full-precision method computes the same VoG. Those that
 # run the same kernels as the streaming mode (store_all, captum, our
-# loop over checkpoints) agree to float32 rounding. Those that run other kernels
-# (vmap, a batch of one, fast_conv's forward convolutions) sum in another order,
+# loop over checkpoints with autograd's kernels) agree to float32 rounding. Those
+# that run other kernels (vmap, a batch of one, forward convolutions: fast_conv
+# and the CPU default) sum in another order,
 # and where a ReLU's input (or a max-pool's tie) sits within rounding of zero in
 # one of the K checkpoints, that order decides which side it falls on: the
 # input gradient of that example, a piecewise-constant function of the input,
@@ -230,10 +239,11 @@ for run, rec in runs.items():
 # gradient map (target: at least 10x less) with the same scores
 # (`store_all max rel. diff`: the largest difference between the stored-maps
 # scores and ours, divided by the largest score). `best variant` is the
-# fastest of our sample-major implementations (`loop` over checkpoints,
-# `vmap` over checkpoints, `fast_conv`), which a user picks with the options
-# of {func}`vog.compute_vog`. `gradient / forward` is the cost of the input
-# gradients alone: no autograd VoG can beat it.
+# fastest of our sample-major implementations (the `default`, the `loop` over
+# checkpoints with autograd's convolution kernels, `vmap` over checkpoints,
+# `fast_conv`), which a user picks with the options of {func}`vog.compute_vog`.
+# `gradient / forward` is the cost of the input gradients alone: no autograd
+# VoG can beat it.
 
 # %%
 target_table = summary.target_rows(runs)
@@ -362,5 +372,6 @@ glue(
 #    above: the gap grows with N x K.
 # 2. Compare the loop over checkpoints with `vmap` (`-p quick false` on a GPU,
 #    or `--methods sample_major sample_major_vmap` on a CPU): which wins where?
-# 3. Score your own checkpoints with `vog score ... --fast-conv` and without,
-#    and check that the two score files agree to float32 rounding.
+# 3. Score your own checkpoints with `vog score ... --no-fast-conv` and without
+#    (on a CPU the default computes convolutions' input gradients as forward
+#    convolutions), and check that the two score files agree to float32 rounding.

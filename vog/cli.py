@@ -201,8 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--channels-last", action="store_true")
     sc.add_argument(
         "--fast-conv",
-        action="store_true",
-        help="back-propagate through stride-1 convolutions with forward convolutions (CPU)",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="back-propagate through stride-1 convolutions with forward convolutions "
+        "(default: on for the CPU, off elsewhere)",
     )
     sc.add_argument("--progress", action="store_true")
     sc.set_defaults(func=_score)

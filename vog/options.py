@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import torch
 
 from ._checks import check_choice
+from .fast_conv import wants_fast_conv
 
 __all__ = ["CHOICES", "ScoringOptions", "torch_device"]
 
@@ -25,8 +26,8 @@ CHOICES: dict[str, tuple] = {
     "target": ("logit", "probability"),
     # class normalisation (paper Sec. 2): signed z-score, or its absolute value (authors)
     "normalize": ("zscore", "abs_zscore"),
-    # checkpoint-major with per-pixel running state, or all checkpoints per batch
-    "mode": ("streaming", "sample_major"),
+    # all checkpoints per batch (O(N) memory), or checkpoint-major with per-pixel running state
+    "mode": ("sample_major", "streaming"),
     # mixed precision of the forward and backward passes (sample-major only)
     "autocast": (None, "bfloat16", "float16"),
 }
@@ -51,11 +52,12 @@ class ScoringOptions:
         Class normalisation of :func:`vog.class_normalize`.
     channel_mean : bool
         Average the colour channels of image gradients before the variance (paper).
-    mode : {"streaming", "sample_major"}
-        ``"streaming"``: one checkpoint in memory at a time and two per-pixel
-        running maps per example, O(N x pixels) memory. ``"sample_major"``: all
-        K checkpoints in memory, each batch reduced to one VoG per example at
-        once, O(N) memory. Both give the same scores.
+    mode : {"sample_major", "streaming"}
+        ``"sample_major"`` (default): all K checkpoints in memory, each batch
+        reduced to one VoG per example at once, O(N) memory. ``"streaming"``:
+        one checkpoint in memory at a time and two per-pixel running maps per
+        example, O(N x pixels) memory (for checkpoints too large to hold K of).
+        Both give the same scores.
     batch_size, num_workers, progress
         Examples per batch, DataLoader worker processes, a tqdm progress bar.
     device : str or None
@@ -64,10 +66,13 @@ class ScoringOptions:
         Sample-major only: run the K checkpoints in one ``torch.func.vmap``
         call; ``torch.autocast`` dtype; channels-last memory format;
         :func:`torch.compile` the checkpoints (not with ``vectorize``).
-    fast_conv : bool
+    fast_conv : bool or None
         Input gradients of stride-1 convolutions as forward convolutions
-        (:func:`vog.scoring.conv_as_forward`); not with ``vectorize``,
-        ``autocast`` or ``compile``.
+        (:func:`vog.scoring.conv_as_forward`; the same gradients up to float32
+        rounding); not with ``vectorize``, ``autocast`` or ``compile``. None
+        (default): on for the CPU, where PyTorch's backward-data kernel is the
+        slow part of scoring a small CNN (:func:`vog.fast_conv.wants_fast_conv`),
+        off on accelerators and with those options.
 
     Raises
     ------
@@ -82,7 +87,7 @@ class ScoringOptions:
     target: str = "logit"
     normalize: str = "zscore"
     channel_mean: bool = True
-    mode: str = "streaming"
+    mode: str = "sample_major"
     batch_size: int = 256
     device: str | None = None
     num_workers: int = 0
@@ -91,7 +96,7 @@ class ScoringOptions:
     autocast: str | None = None
     channels_last: bool = False
     compile: bool = False
-    fast_conv: bool = False
+    fast_conv: bool | None = None
 
     def __post_init__(self) -> None:
         for name, valid in CHOICES.items():
@@ -107,8 +112,8 @@ class ScoringOptions:
         for name in ("channel_mean", "progress", "vectorize", "channels_last", "compile"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
-        if not isinstance(self.fast_conv, bool):
-            raise ValueError(f"fast_conv must be True or False, got {self.fast_conv!r}")
+        if self.fast_conv is not None and not isinstance(self.fast_conv, bool):
+            raise ValueError(f"fast_conv must be True, False or None, got {self.fast_conv!r}")
         if self.device is not None:
             try:
                 torch.device(self.device)
@@ -123,6 +128,16 @@ class ScoringOptions:
             )
         if self.fast_conv and (self.vectorize or self.autocast or self.compile):
             raise ValueError("fast_conv=True works without vectorize, autocast and compile")
+
+    def uses_fast_conv(self, device: torch.device | str) -> bool:
+        """Whether scoring on ``device`` computes convolutions' input gradients as forward ones.
+
+        ``fast_conv`` when given; None: :func:`vog.fast_conv.wants_fast_conv` (on the
+        CPU), unless ``vectorize``, ``autocast`` or ``compile`` is set.
+        """
+        if self.fast_conv is None and (self.vectorize or self.autocast or self.compile):
+            return False
+        return wants_fast_conv(self.fast_conv, device)
 
     @classmethod
     def build(cls, options: ScoringOptions | None = None, **changes: Any) -> ScoringOptions:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import torch
@@ -31,6 +32,7 @@ from torch.utils.data import Dataset
 from ._checks import check_choice, integer_labels
 from .accumulator import VoGAccumulator
 from .data import as_dataset, as_loader, dataset_labels
+from .fast_conv import conv_as_forward, wants_fast_conv
 from .gradients import frozen_eval, logits_and_gradients, pixel_shape_of, reduce_channels
 from .observers import Cost
 from .options import CHOICES
@@ -86,6 +88,10 @@ class VoGRecorder:
     keep_gradients : bool, keyword-only
         Also keep every gradient map (small data only), e.g. for the authors'
         reference computation :func:`vog.reference.authors_vog`.
+    fast_conv : bool or None, keyword-only
+        Input gradients of stride-1 convolutions as forward convolutions
+        (:func:`vog.scoring.conv_as_forward`, the same gradients up to float32
+        rounding); None (default): on the CPU (:func:`vog.fast_conv.wants_fast_conv`).
     """
 
     def __init__(
@@ -97,8 +103,11 @@ class VoGRecorder:
         batch_size: int = 256,
         num_workers: int = 0,
         keep_gradients: bool = False,
+        fast_conv: bool | None = None,
     ) -> None:
         check_choice("target", target, CHOICES["target"])
+        if fast_conv is not None and not isinstance(fast_conv, bool):
+            raise ValueError(f"fast_conv must be True, False or None, got {fast_conv!r}")
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.data = {str(k): as_dataset(v) for k, v in data.items()}
@@ -113,6 +122,7 @@ class VoGRecorder:
         self.batch_size = int(batch_size)
         self.num_workers = int(num_workers)
         self.keep_gradients = bool(keep_gradients)
+        self.fast_conv = fast_conv
         self._acc: dict[str, dict[str, VoGAccumulator]] = {}
         self._preds: dict[str, list[torch.Tensor]] = {k: [] for k in self.data}
         self._grads: dict[str, list[torch.Tensor]] = {k: [] for k in self.data}
@@ -137,7 +147,10 @@ class VoGRecorder:
         t0 = time.perf_counter()
         device = next((p.device for p in model.parameters()), torch.device("cpu"))
         self._place(device)
-        with frozen_eval(model):
+        with ExitStack() as stack:
+            stack.enter_context(frozen_eval(model))
+            if wants_fast_conv(self.fast_conv, device):  # after freezing (frozen convs only)
+                stack.enter_context(conv_as_forward(model))
             for name, ds in self.data.items():
                 self._observe_one(model, name, ds, epoch, device)
         self._observed.append(epoch)

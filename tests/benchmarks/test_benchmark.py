@@ -8,32 +8,32 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_subset_of_methods_at_custom_sizes(bench):
-    methods = ("forward", "sample_major", "store_all")
+    methods = ("forward", "default", "store_all")
     res = bench.benchmark(["mlp"], sizes=(96, 3, 32), methods=methods, repeat=1)
     assert res["sizes"] == "custom"
     mr = res["models"]["mlp"]
     assert (mr["n"], mr["k"], mr["batch_size"]) == (96, 3, 32)
     assert set(mr["methods"]) == set(methods)
-    # no streaming run: differences are taken from sample_major, store_all agrees with it
-    assert mr["methods"]["sample_major"]["max_abs_diff"] == 0.0
+    # no streaming run: differences are taken from the default, store_all agrees with it
+    assert mr["methods"]["default"]["max_abs_diff"] == 0.0
     assert mr["methods"]["store_all"]["max_rel_diff"] < 1e-5
     assert mr["methods"]["store_all"]["n_differ"] == 0
     assert mr["methods"]["forward"]["max_abs_diff"] is None
     assert mr["methods"]["forward"]["n_differ"] is None
     r = mr["methods"]
     assert mr["ratios"]["ours / forward (time)"] == pytest.approx(
-        r["sample_major"]["seconds"] / r["forward"]["seconds"]
+        r["default"]["seconds"] / r["forward"]["seconds"]
     )
     assert mr["ratios"]["store_all / ours (peak memory)"] == pytest.approx(
-        r["store_all"]["peak_mb"] / max(r["sample_major"]["peak_mb"], 1e-3)
+        r["store_all"]["peak_mb"] / max(r["default"]["peak_mb"], 1e-3)
     )
     # ratios of methods that did not run are left out, not filled in
     assert "captum / ours (time)" not in mr["ratios"]
     assert "ours / gradient (time)" not in mr["ratios"]
 
 
-def test_ratios_need_sample_major(bench):
-    with pytest.raises(ValueError, match="sample_major"):
+def test_ratios_need_the_default(bench):
+    with pytest.raises(ValueError, match="'default'"):
         bench.benchmark(["mlp"], sizes=(8, 2, 4), methods=("forward",), repeat=1)
 
 
@@ -50,18 +50,32 @@ def test_device_name_names_the_cpu(bench):
 
 
 def test_floors_and_the_fastest_correct_method(bench):
-    methods = ("gradient", "gradient_batch_major", "gradient_gather", "sample_major", "store_all")
+    methods = (
+        "gradient",
+        "gradient_fastconv",
+        "gradient_batch_major",
+        "gradient_gather",
+        "default",
+        "sample_major",
+        "store_all",
+    )
     res = bench.benchmark(["lenet"], sizes=(24, 3, 8), methods=methods, repeat=1, clock="cpu")
     assert res["clock"] == "cpu"
     mr = res["models"]["lenet"]
     r, q = mr["methods"], mr["ratios"]
     # the floors compute no scores; the scoring methods agree and are correct
     assert r["gradient"]["correct"] is None and r["gradient_gather"]["max_abs_diff"] is None
-    assert r["sample_major"]["correct"] and r["store_all"]["correct"]
-    best = min(("sample_major", "store_all"), key=lambda m: r[m]["seconds"])
+    assert r["gradient_fastconv"]["correct"] is None
+    assert r["default"]["correct"] and r["sample_major"]["correct"] and r["store_all"]["correct"]
+    best = min(("default", "sample_major", "store_all"), key=lambda m: r[m]["seconds"])
     assert mr["fastest_correct"] == best
     assert q["ours / fastest correct (time)"] == pytest.approx(
-        r["sample_major"]["seconds"] / r[best]["seconds"]
+        r["default"]["seconds"] / r[best]["seconds"]
+    )
+    floor = min(r["gradient"]["seconds"], r["gradient_fastconv"]["seconds"])
+    assert q["ours / floor (time)"] == pytest.approx(r["default"]["seconds"] / floor)
+    assert q["conv route: autograd / forward convolutions (gradient time)"] == pytest.approx(
+        r["gradient"]["seconds"] / r["gradient_fastconv"]["seconds"]
     )
     key = "loop order: batch-major / chunked checkpoint-major (gradient time)"
     assert q[key] == pytest.approx(r["gradient_batch_major"]["seconds"] / r["gradient"]["seconds"])

@@ -165,3 +165,21 @@ def test_authors_toy_script_leaves_the_global_generator_alone():
     before = torch.get_rng_state()
     vog.reference.authors_toy_script(xtr, ytr, xte, yte, epochs=6)
     assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_checkpoint_moments_are_exact_for_constant_pixels_and_keep_precision():
+    from vog.accumulator import checkpoint_moments, vog_from_moments
+
+    g = torch.Generator().manual_seed(0)
+    base = torch.rand(5, 7, generator=g, dtype=torch.float32) * 3 + 0.1
+    same = base.expand(6, 5, 7).clone()  # six identical checkpoints
+    mean, m2 = checkpoint_moments(same)
+    assert torch.equal(m2, torch.zeros_like(m2))  # not the rounding residue of sum / K
+    assert torch.equal(mean, base)
+    assert torch.equal(vog_from_moments(m2, 6), torch.zeros(5, dtype=torch.float64))
+    # a large gradient that changes little: float32 keeps the change's variance
+    maps = 1000.0 + 1e-3 * torch.randn(4, 5, 7, generator=g)
+    ref = maps.double().var(dim=0, unbiased=False) * 4
+    mean, m2 = checkpoint_moments(maps.clone(), overwrite=True)
+    torch.testing.assert_close(m2.double(), ref, rtol=1e-3, atol=0)
+    torch.testing.assert_close(mean.double(), maps.double().mean(0), rtol=1e-7, atol=0)

@@ -80,3 +80,53 @@ def test_a_forward_patched_by_the_user_is_restored():
     with vog.scoring.conv_as_forward(conv) as n:
         assert n == 1 and conv.forward is not patched
     assert conv.forward is patched
+
+
+def test_a_weight_changed_inside_the_context_gets_a_fresh_backward_kernel():
+    torch.manual_seed(0)
+    net = Mixed().eval().requires_grad_(False)
+    x = torch.randn(4, 3, 16, 18)
+    y = torch.randint(0, 3, (4,))
+    with vog.scoring.conv_as_forward(net):
+        vog.input_gradients(net, x, y)  # the kernels are made and kept
+        with torch.no_grad():
+            net.a.weight.mul_(-2.0)  # in place: the cached kernel is stale
+        fast = vog.input_gradients(net, x, y)
+    assert not any("_vog_flipped" in m.__dict__ for m in net.modules())  # nothing left behind
+    torch.testing.assert_close(fast, vog.input_gradients(net, x, y), rtol=1e-4, atol=1e-6)
+
+
+def test_default_is_on_for_the_cpu_only_and_off_with_vmap_autocast_compile():
+    from vog.fast_conv import wants_fast_conv
+
+    assert wants_fast_conv(None, "cpu") and not wants_fast_conv(None, "cuda")
+    assert wants_fast_conv(True, "cuda") and not wants_fast_conv(False, "cpu")
+    opts = vog.ScoringOptions()
+    assert opts.fast_conv is None and opts.uses_fast_conv("cpu")
+    assert not opts.uses_fast_conv("cuda:0")
+    assert not vog.ScoringOptions(vectorize=True).uses_fast_conv("cpu")
+    assert not vog.ScoringOptions(autocast="bfloat16").uses_fast_conv("cpu")
+    with pytest.raises(ValueError, match="True, False or None"):
+        vog.ScoringOptions(fast_conv="yes")
+
+
+def test_recorder_scores_equal_with_and_without_forward_convolutions():
+    torch.manual_seed(0)
+    x = torch.randn(24, 1, 28, 28)
+    y = torch.randint(0, 10, (24,))
+    scores = {}
+    for fast in (False, True):
+        torch.manual_seed(1)
+        model = vog.experiments.LeNet(1, 10)
+        rec = vog.VoGRecorder({"d": (x, y)}, {"all": [0, 1, 2]}, fast_conv=fast)
+        for epoch in range(3):
+            with torch.no_grad():
+                for p in model.parameters():
+                    p.add_(0.05 * torch.randn_like(p))
+            assert rec.observe(model, epoch)
+            assert all(p.requires_grad for p in model.parameters())  # restored
+            assert not any("forward" in m.__dict__ for m in model.modules())
+        scores[fast] = rec.result().vog["d"]["all"]
+    torch.testing.assert_close(scores[True], scores[False], rtol=1e-4, atol=1e-10)
+    with pytest.raises(ValueError, match="True, False or None"):
+        vog.VoGRecorder({"d": (x, y)}, {"all": [0, 1]}, fast_conv=1)

@@ -81,10 +81,12 @@ def test_dataset_input_and_frame(data):
     res = vog.compute_vog(make_checkpoints(), ds, device="cpu")
     df = res.to_frame()
     columns = ["label", "prediction", "scored_label", "vog", "vog_normalized", "magnitude"]
-    assert list(df.columns) == columns  # streaming mode: with the gradient magnitude
-    assert (
-        "magnitude" not in vog.compute_vog(make_checkpoints(), ds, mode="sample_major").to_frame()
-    )
+    assert list(df.columns) == columns  # with the gradient magnitude, in both modes
+    streamed = vog.compute_vog(make_checkpoints(), ds, mode="streaming", device="cpu")
+    assert list(streamed.to_frame().columns) == columns
+    torch.testing.assert_close(streamed.magnitude, res.magnitude, rtol=1e-5, atol=1e-12)
+    torch.testing.assert_close(streamed.raw, res.raw, rtol=1e-5, atol=1e-12)
+    assert bool((res.magnitude >= res.raw).all())  # VoG is at most the gradient's size
     assert len(df) == 37 and df.index.name == "index"
 
 

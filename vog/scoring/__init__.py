@@ -8,17 +8,18 @@
   :class:`vog.scoring.stack_checkpoints`).
 - ``.checkpoint_modules``: checkpoints as private modules (:func:`vog.scoring.load_models`),
   one architecture, duplicates warned about, the order they are scored in.
-- ``.fast_conv``: input gradients of stride-1 convolutions as forward
-  convolutions (:func:`vog.scoring.conv_as_forward`).
+- :func:`vog.scoring.conv_as_forward` (from the core module :mod:`vog.fast_conv`, which the
+  training recorder uses too): input gradients of stride-1 convolutions as forward
+  convolutions, on by default on the CPU.
 - ``.sharded``: resumable shards under ``torchrun`` (:func:`vog.score_to_shards`,
   :func:`vog.merge_shards`).
 - ``.result``: :class:`vog.VoGResult` and its files (:func:`vog.write_scores`,
   :func:`vog.read_scores`).
 """
 
+from ..fast_conv import conv_as_forward, conv_eligible
 from .checkpoint_modules import load_models
 from .compute import compute_vog
-from .fast_conv import conv_as_forward, conv_eligible
 from .result import VoGResult, read_scores, write_scores
 from .sample_major import batch_vog, score_loader, stack_checkpoints
 from .sharded import merge_shards, score_to_shards

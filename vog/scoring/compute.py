@@ -31,11 +31,11 @@ def _sample_major(checkpoints, loader, n, options, model):
         channels_last=options.channels_last,
         compile=options.compile,
     )
-    return (*score_loader(models, loader, options), None)
+    return score_loader(models, loader, options)
 
 
 #: The scoring loops, by ``mode``: each returns (raw, labels, predictions, scored labels,
-#: gradient magnitude or None).
+#: gradient magnitude).
 LOOPS: dict[str, Callable] = {"streaming": _streaming, "sample_major": _sample_major}
 
 

@@ -12,7 +12,8 @@ writes the channel-averaged maps into one reused float32 buffer of shape
 and keeps only that scalar: O(N) memory for the results plus a buffer of at
 most :data:`CHUNK_BYTES` (or one batch, if larger). Both modes give the same
 scores up to float32 rounding (the variance is a two-pass float32 reduction,
-the pixel mean float64).
+the pixel mean float64), and the same gradient magnitude
+(:func:`vog.accumulator.magnitude_from_moments`).
 
 :func:`score_loader` runs this over every chunk of a loader and writes the
 per-example results into columns allocated up front, so that a long CPU run's
@@ -34,7 +35,8 @@ import torch
 from torch import nn
 
 from .._checks import check_choice, check_finite, check_labels, integer_labels
-from ..accumulator import checkpoint_moments, vog_from_moments
+from ..accumulator import checkpoint_moments, magnitude_from_moments, vog_from_moments
+from ..fast_conv import conv_as_forward
 from ..gradients import (
     class_score,
     frozen_eval,
@@ -45,7 +47,6 @@ from ..gradients import (
 )
 from ..options import CHOICES, ScoringOptions
 from .checkpoint_modules import last_first
-from .fast_conv import conv_as_forward
 
 __all__ = ["CHUNK_BYTES", "batch_vog", "chunk_vog", "score_loader", "stack_checkpoints"]
 
@@ -127,17 +128,20 @@ def batch_vog(
     check_choice("target", target, CHOICES["target"])
     ctx = _autocast(x.device, autocast)
     if isinstance(models, stack_checkpoints):
-        return _batch_vog_vmap(models, x, labels, target=target, channel_mean=channel_mean, ctx=ctx)
+        vog, logits, used, _ = _batch_vog_vmap(
+            models, x, labels, target=target, channel_mean=channel_mean, ctx=ctx
+        )
+        return vog, logits, used
     models = list(models)
     if len(models) < 2:
         raise ValueError(f"VoG needs at least 2 checkpoints, got {len(models)}")
     with ExitStack() as stack:
         for m in models:
             stack.enter_context(frozen_eval(m))
-        vog, logits, used = chunk_vog(
+        vog, chunk_logits, chunk_used, _ = chunk_vog(
             models, [x], [labels], target=target, channel_mean=channel_mean, ctx=ctx
         )
-    return vog, logits[0], used[0]
+    return vog, chunk_logits[0], chunk_used[0]
 
 
 def chunk_vog(
@@ -149,7 +153,7 @@ def chunk_vog(
     channel_mean: bool = True,
     ctx=None,
     buffer: torch.Tensor | None = None,
-) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor], torch.Tensor]:
     """Per-example VoG of a chunk of batches, checkpoint-major (paper Eq. 1-4).
 
     Every batch of the chunk goes through the last checkpoint first (its
@@ -165,6 +169,8 @@ def chunk_vog(
     vog : Tensor, shape (B_1 + ... + B_m,), float64, >= 0; higher = harder
     logits : list of Tensor, the last checkpoint's logits of each batch, float32
     labels : list of Tensor, the labels differentiated in each batch
+    magnitude : Tensor, shape (B_1 + ... + B_m,), float64, >= 0
+        The gradient size (:func:`vog.accumulator.magnitude_from_moments`).
     """
     k = len(models)
     pixel_shape = pixel_shape_of(xs[0], channel_mean=channel_mean)
@@ -190,15 +196,18 @@ def chunk_vog(
                 chosen.append(used)
             maps[i, start : start + x.shape[0]] = reduce_channels(g, pixel_shape)
             start += x.shape[0]
-    return _reduce(maps), last_logits, chosen
+    vog, magnitude = _reduce(maps)
+    return vog, last_logits, chosen, magnitude
 
 
-def _reduce(maps: torch.Tensor) -> torch.Tensor:
-    """(K, B, *P) float32 gradient maps -> (B,) VoG (Eq. 2-4); overwrites ``maps``."""
-    _, m2 = checkpoint_moments(maps, overwrite=True)
-    vog = vog_from_moments(m2, maps.shape[0])
+def _reduce(maps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(K, B, *P) float32 gradient maps -> (B,) VoG (Eq. 2-4) and (B,) gradient magnitude;
+    overwrites ``maps``."""
+    k = maps.shape[0]
+    mean, m2 = checkpoint_moments(maps, overwrite=True)
+    vog = vog_from_moments(m2, k)
     check_finite("VoG (NaN/inf gradients)", vog)  # NaN or inf in any map propagates here
-    return vog
+    return vog, magnitude_from_moments(mean, m2, k)
 
 
 def _batch_vog_vmap(stacked, x, labels, *, target, channel_mean, ctx):
@@ -215,14 +224,15 @@ def _batch_vog_vmap(stacked, x, labels, *, target, channel_mean, ctx):
         (g,) = torch.autograd.grad(class_score(out, chosen, target=target), xk)
     pixel_shape = pixel_shape_of(x, channel_mean=channel_mean)
     maps = reduce_channels(g.flatten(0, 1), pixel_shape).view(stacked.k, x.shape[0], *pixel_shape)
-    return _reduce(maps.float()), last.float(), chosen
+    vog, magnitude = _reduce(maps.float())
+    return vog, last.float(), chosen, magnitude
 
 
 def score_loader(
     models: Sequence[nn.Module],
     loader: Iterable,
     options: ScoringOptions | None = None,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Sample-major scores of every example a loader yields, in its order.
 
     ``models`` are the K checkpoints on one device (see
@@ -230,8 +240,8 @@ def score_loader(
     :func:`vog.compute_vog` (labels, target, channel_mean, vectorize,
     autocast, channels_last, fast_conv, progress are used). The models' mode
     and flags are restored afterwards. Returns raw VoG (float64), true labels,
-    last-checkpoint predictions and the labels differentiated, each of shape
-    (N,) on the CPU.
+    last-checkpoint predictions, the labels differentiated and the gradient
+    magnitude (float64), each of shape (N,) on the CPU.
     """
     opts = ScoringOptions.build(options, mode="sample_major")
     models = list(models)
@@ -252,7 +262,9 @@ def score_loader(
             stack.callback(bar.close)  # the progress bar, also when scoring fails
         for m in models:  # frozen once for the whole call, restored on exit
             stack.enter_context(frozen_eval(m))
-            if opts.fast_conv:  # after freezing: conv_as_forward changes frozen convolutions
+            if opts.uses_fast_conv(
+                device
+            ):  # after freezing: conv_as_forward changes frozen convolutions
                 stack.enter_context(conv_as_forward(m))
         chunk = _Chunk(len(models), opts.channel_mean)
         for x, y in batches:
@@ -262,15 +274,10 @@ def score_loader(
             y = integer_labels(y)
             chosen = y.to(device) if opts.labels == "true" else (lambda z: z.argmax(dim=1))
             if opts.vectorize:
-                vog, logits, used = batch_vog(
-                    runner,
-                    x,
-                    chosen,
-                    target=opts.target,
-                    channel_mean=opts.channel_mean,
-                    autocast=opts.autocast,
+                vog, logits, used, size = _batch_vog_vmap(
+                    runner, x, chosen, target=opts.target, channel_mean=opts.channel_mean, ctx=ctx
                 )
-                out.add(vog, y, logits.argmax(1), used)
+                out.add(vog, y, logits.argmax(1), used, size)
                 continue
             if chunk.full_with(x):
                 chunk.score(models, out, opts, ctx)
@@ -316,7 +323,7 @@ class _Chunk:
         if self.buffer is None or self.buffer.numel() < need:
             self.buffer = None  # freed before the larger one is allocated
             self.buffer = torch.empty(need, dtype=torch.float32, device=self.xs[0].device)
-        vog, logits, used = chunk_vog(
+        vog, logits, used, size = chunk_vog(
             models,
             self.xs,
             self.labels,
@@ -328,7 +335,7 @@ class _Chunk:
         start = 0
         for y, z, u in zip(self.ys, logits, used, strict=True):
             b = y.shape[0]
-            out.add(vog[start : start + b], y, z.argmax(1), u)
+            out.add(vog[start : start + b], y, z.argmax(1), u, size[start : start + b])
             start += b
         self.xs, self.ys, self.labels, self.bytes = [], [], [], 0
 
@@ -374,11 +381,11 @@ class _ExampleOutputs:
             column[self.n : self.n + b] = v.detach()
         self.n += b
 
-    def result(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def result(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """The columns cut to the examples added, each of shape (n,) on the CPU."""
         assert self.columns is not None
         cols = (
             self.columns if self.n == self.capacity else [c[: self.n].clone() for c in self.columns]
         )
-        vog, labels, predictions, used = cols
-        return vog, labels, predictions, used
+        vog, labels, predictions, used, magnitude = cols
+        return vog, labels, predictions, used, magnitude

@@ -180,13 +180,14 @@ def score_to_shards(
             num_workers=opts.num_workers,
             pin_memory=device.type == "cuda",
         )
-        raw, y, pred, used = score_loader(models, loader, opts)
+        raw, y, pred, used, size = score_loader(models, loader, opts)
         shard = {
             "index": torch.tensor(chunks[k], dtype=torch.long),
             "label": y,
             "prediction": pred,
             "scored_label": used,
             "vog": raw,
+            "magnitude": size,
         }
         write_columns(shard, paths[k], meta={"fingerprint": fingerprint})
     return paths
@@ -207,8 +208,9 @@ def merge_shards(out_dir: str | os.PathLike, *, normalize: str = "zscore") -> Vo
     files = sorted(out.glob("shard-*.pt"))
     if not files:
         raise ValueError(f"no shard files in {out}")
-    fields = ("label", "prediction", "scored_label", "vog")
+    fields = ("label", "prediction", "scored_label", "vog", "magnitude")
     merged = {key: torch.zeros(n, dtype=COLUMNS[key][1]) for key in fields}
+    sized = True  # every shard has the gradient magnitude (shards of older versions do not)
     seen = torch.zeros(n, dtype=torch.bool)
     for f in files:
         s, shard_meta = read_columns(f, required=True, todo=_SHARD_TODO)
@@ -222,8 +224,10 @@ def merge_shards(out_dir: str | os.PathLike, *, normalize: str = "zscore") -> Vo
         fresh = ~seen[idx]
         if not bool(fresh.any()):
             continue
+        sized = sized and "magnitude" in s
         for key in fields:
-            merged[key][idx[fresh]] = s[key][fresh]
+            if key in s:
+                merged[key][idx[fresh]] = s[key][fresh]
         seen[idx[fresh]] = True
     if not bool(seen.all()):
         missing = torch.nonzero(~seen).flatten()
@@ -237,4 +241,5 @@ def merge_shards(out_dir: str | os.PathLike, *, normalize: str = "zscore") -> Vo
         merged["prediction"],
         merged["scored_label"],
         normalize=normalize,
+        magnitude=merged["magnitude"] if sized else None,
     )

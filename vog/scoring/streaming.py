@@ -17,10 +17,10 @@ from torch import nn
 
 from .._checks import integer_labels
 from ..accumulator import VoGAccumulator
+from ..fast_conv import conv_as_forward
 from ..gradients import frozen_eval, logits_and_gradients, pixel_shape_of
 from ..options import ScoringOptions
 from .checkpoint_modules import Checkpoint, CheckpointCheck, as_module, last_first, working_copy
-from .fast_conv import conv_as_forward
 
 __all__ = ["score_streaming"]
 
@@ -58,7 +58,10 @@ def score_streaming(
             check.add(index, net)
             is_last = index == k - 1
             start = 0
-            with frozen_eval(net), conv_as_forward(net) if options.fast_conv else nullcontext():
+            with (
+                frozen_eval(net),
+                conv_as_forward(net) if options.uses_fast_conv(device) else nullcontext(),
+            ):
                 for x, y in loader:
                     x = x.to(device, non_blocking=True)
                     idx = torch.arange(start, start + x.shape[0])

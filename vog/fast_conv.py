@@ -13,8 +13,15 @@ channels swapped, and padding ``k - 1 - p``:
 
 :func:`vog.scoring.conv_as_forward` makes every such ``nn.Conv2d`` of a model compute its
 backward pass this way while the context is open (others are left as they
-are). The result is the same gradient up to float32 rounding. Use it through
-``vog.compute_vog(..., fast_conv=True)``.
+are). The result is the same gradient up to float32 rounding. The backward
+kernel (flipped and transposed) is made once per layer while the context is
+open, not once per batch: for the 512-channel layers of a ResNet-18 that copy
+costs as much as the convolution itself.
+
+Scoring (:class:`vog.ScoringOptions` ``fast_conv``) and the training recorder
+(:class:`vog.VoGRecorder`) use it by default on the CPU, where PyTorch's
+backward-data kernel is the slow part (see :func:`wants_fast_conv`);
+``fast_conv=False`` turns it off, ``True`` forces it on any device.
 """
 
 from __future__ import annotations
@@ -22,35 +29,65 @@ from __future__ import annotations
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["conv_as_forward", "conv_eligible"]
+__all__ = ["conv_as_forward", "conv_eligible", "wants_fast_conv"]
 
 
 class _ForwardConvBackward(torch.autograd.Function):
     """conv2d whose input gradient is a forward conv2d; no weight or bias gradients."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, padding):
-        ctx.save_for_backward(weight)
-        ctx.padding = padding
+    def forward(ctx, x, weight, bias, padding, flipped, back_padding):
+        ctx.save_for_backward(flipped)
+        ctx.back_padding = back_padding
         return F.conv2d(x, weight, bias, padding=padding)
 
     @staticmethod
     def backward(ctx, grad_out):
-        (weight,) = ctx.saved_tensors
-        kh, kw = weight.shape[-2:]
-        ph, pw = ctx.padding
-        flipped = weight.flip(-1, -2).transpose(0, 1)
-        grad_in = F.conv2d(grad_out, flipped, padding=(kh - 1 - ph, kw - 1 - pw))
-        return grad_in, None, None, None
+        (flipped,) = ctx.saved_tensors
+        grad_in = F.conv2d(grad_out, flipped, padding=ctx.back_padding)
+        return grad_in, None, None, None, None, None
+
+
+def _flipped(weight: torch.Tensor) -> torch.Tensor:
+    """The backward kernel: ``weight`` flipped in space, input and output channels swapped."""
+    return weight.detach().flip(-1, -2).transpose(0, 1).contiguous()
 
 
 def _forward(self: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
-    return _ForwardConvBackward.apply(x, self.weight, self.bias, tuple(self.padding))
+    # The flipped kernel is made once per context (the weights are frozen there); a weight
+    # changed in place since (its version counter moved) or replaced gets a fresh one.
+    w = self.weight
+    key = (w.data_ptr(), w._version, w.device, w.dtype)
+    cached = self.__dict__.get("_vog_flipped")
+    if cached is None or cached[0] != key:
+        cached = (key, _flipped(w))
+        self.__dict__["_vog_flipped"] = cached
+    kh, kw = w.shape[-2:]
+    ph, pw = cast(tuple[int, int], self.padding)  # ints: conv_eligible checked it
+    back = (kh - 1 - ph, kw - 1 - pw)
+    return _ForwardConvBackward.apply(x, w, self.bias, tuple(self.padding), cached[1], back)
+
+
+def wants_fast_conv(setting: bool | None, device: torch.device | str) -> bool:
+    """Whether to compute input gradients of convolutions as forward ones on ``device``.
+
+    ``setting`` True or False is obeyed; None (the default of every caller) means
+    on the CPU only. On CPUs the backward-data kernel of a few-channel
+    convolution is several times slower than the forward kernel (LeNet's
+    1 -> 6 channel layer: about 2x on 2 cores) and, with the backward kernel made
+    once, never measurably faster on the ResNet-18 layers
+    (``benchmarks/bench_scoring.py`` measures both routes); on GPUs cuDNN's
+    backward kernels are tuned, so the default leaves them alone.
+    """
+    if setting is not None:
+        return bool(setting)
+    return torch.device(device).type == "cpu"
 
 
 def conv_eligible(module: nn.Module) -> bool:
@@ -91,6 +128,7 @@ def conv_as_forward(model: nn.Module) -> Iterator[int]:
         yield len(changed)
     finally:
         for m, old in zip(changed, previous, strict=True):
+            m.__dict__.pop("_vog_flipped", None)
             if old is _absent:
                 m.__dict__.pop("forward", None)
             else:
