@@ -107,6 +107,12 @@ class TrainOptions:
     num_workers : int
         DataLoader worker processes for the training, scored and evaluation
         sets (their order stays fixed by ``seed``).
+    channels_last : bool
+        Train with the model's weights and the image batches in channels-last
+        memory format (:class:`torch.channels_last`): on CPUs about 1.5x faster
+        for a LeNet (its max-pooling and small convolutions), the same maths up
+        to float32 rounding; part of what a run computes (its cache key), since
+        rounding differences grow over training.
     progress : bool
         Show a tqdm bar over epochs.
 
@@ -134,6 +140,7 @@ class TrainOptions:
     device: str | None = None
     num_workers: int = 0
     progress: bool = False
+    channels_last: bool = False
 
     def __post_init__(self) -> None:
         for name, valid in TRAIN_CHOICES.items():
@@ -155,8 +162,9 @@ class TrainOptions:
             )
         # lists from papermill/YAML parameters become tuples (hashable, a stable cache key)
         fix("lr_milestones", tuple(_integer("lr_milestones", m, 0) for m in self.lr_milestones))
-        if not isinstance(self.progress, bool):
-            raise ValueError(f"progress must be True or False, got {self.progress!r}")
+        for flag in ("progress", "channels_last"):
+            if not isinstance(getattr(self, flag), bool):
+                raise ValueError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
         if self.optimizer != "sgd" and self.momentum:
             raise ValueError(
                 f"momentum={self.momentum} is an SGD option; use optimizer='sgd' or momentum=0"

@@ -222,6 +222,8 @@ def train_with_vog(
         raise ValueError("resume=True needs checkpoint_dir")
     device = opts.torch_device()
     model.to(device)
+    if opts.channels_last:
+        model.to(memory_format=torch.channels_last)
     recorder = VoGRecorder(
         {"train": train_data} if vog_data is None else vog_data,
         windows,
@@ -254,9 +256,7 @@ def train_with_vog(
 
         epoch_iter = tqdm(epoch_iter, desc="epochs", initial=len(history), total=epochs)
     for epoch in epoch_iter:
-        record = _train_epoch(
-            model, loader, optimizer, scheduler, opts.lr_step, augment, device, epoch
-        )
+        record = _train_epoch(model, loader, optimizer, scheduler, opts, augment, device, epoch)
         if eval_data is not None:
             record["eval_acc"] = evaluate(
                 model, eval_data, device=device, num_workers=opts.num_workers
@@ -298,8 +298,9 @@ def checkpoint_path(folder: str | os.PathLike, epoch: int) -> Path:
     return Path(folder) / CHECKPOINT_NAME.format(epoch=int(epoch))
 
 
-def _train_epoch(model, loader, optimizer, scheduler, lr_step, augment, device, epoch) -> dict:
+def _train_epoch(model, loader, optimizer, scheduler, opts, augment, device, epoch) -> dict:
     """One epoch of SGD on cross-entropy; returns the epoch's history record."""
+    lr_step = opts.lr_step
     model.train()
     lr_now = optimizer.param_groups[0]["lr"]
     loss_sum, correct, seen = 0.0, 0, 0
@@ -307,6 +308,8 @@ def _train_epoch(model, loader, optimizer, scheduler, lr_step, augment, device, 
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         if augment is not None:
             x = augment(x)
+        if opts.channels_last and x.dim() == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
         optimizer.zero_grad(set_to_none=True)
         out = model(x)
         loss = nn.functional.cross_entropy(out, y)

@@ -160,3 +160,38 @@ def test_experiment_key_is_stable_and_names_what_changes_the_result():
         dataclasses.replace(cfg, seed=1),
     ]
     assert len({c.key() for c in [cfg, *other]}) == 5
+
+
+def test_channels_last_training_is_the_same_maths_and_part_of_the_key():
+    torch.manual_seed(0)
+    x, y = torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,))
+    results = {}
+    for cl in (False, True):
+        torch.manual_seed(1)
+        model = vog.experiments.LeNet(1, 10)
+        res = vog.train_with_vog(
+            model,
+            (x, y),
+            epochs=2,
+            lr=0.05,
+            batch_size=16,
+            device="cpu",
+            windows={"all": [0, 1]},
+            channels_last=cl,
+        )
+        assert model.features[0].weight.is_contiguous(
+            memory_format=torch.channels_last if cl else torch.contiguous_format
+        )
+        results[cl] = res
+    a, b = results[False], results[True]
+    torch.testing.assert_close(b.vog["train"]["all"], a.vog["train"]["all"], rtol=1e-3, atol=1e-7)
+    assert [h["train_loss"] for h in a.history] == pytest.approx(
+        [h["train_loss"] for h in b.history], rel=1e-4
+    )
+    with pytest.raises(ValueError, match="channels_last must be True or False"):
+        vog.TrainOptions(epochs=2, channels_last="yes")
+    key = vog.experiments.ExperimentConfig(dataset="digits", model="mlp", epochs=6).key()
+    cl_key = vog.experiments.ExperimentConfig(
+        dataset="digits", model="mlp", epochs=6, channels_last=True
+    ).key()
+    assert key != cl_key

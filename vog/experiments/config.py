@@ -22,7 +22,7 @@ __all__ = ["TRAIN_DEFAULTS", "ExperimentConfig"]
 TRAIN_DEFAULTS = TrainOptions(epochs=15, lr=0.05, momentum=0.9, weight_decay=5e-4)
 #: Training options that joined the configuration later: they are part of the cache key
 #: only when changed, so runs cached before they existed keep their folder.
-_KEYED_WHEN_CHANGED = ("lr_step", "optimizer", "target")
+_KEYED_WHEN_CHANGED = ("lr_step", "optimizer", "target", "channels_last")
 
 
 @dataclass(frozen=True, init=False)

@@ -15,7 +15,8 @@ Presets by profile:
 
 - default (real data that exists offline, 2 CPU cores): ``"fashion-lenet"``
   (Fashion-MNIST stands in for CIFAR-10: a paper-shaped schedule, the learning
-  rate divided by 10 at epochs 4 and 7 of 10, a checkpoint every 2 epochs),
+  rate divided by 10 at epochs 4 and 7 of 10, a checkpoint every 2 epochs,
+  trained channels-last),
   ``"fashion-lenet-noisy"`` (20% shuffled training labels and the training
   dynamics, paper Sec. 4.1), ``"fashion-lenet-10k"`` (10,000 training images,
   8 epochs: the stability chapter's many seeds and batch sizes) and
@@ -53,6 +54,9 @@ _FASHION_LENET = {
     "lr": 0.05,
     "lr_milestones": (4, 7),
     "vog_every": 2,
+    # weights and image batches channels-last: the same maths to float32 rounding, about
+    # 1.5x faster training of a LeNet on CPUs (TrainOptions.channels_last)
+    "channels_last": True,
 }
 _DIGITS_MLP = {"dataset": "digits", "model": "mlp", "epochs": 6, "lr": 0.1}
 _NOISY = {"label_noise": 0.2, "record_dynamics": True}
@@ -60,7 +64,7 @@ _NOISY = {"label_noise": 0.2, "record_dynamics": True}
 # frozen all-MiniLM-L6-v2 sentence embeddings, the paper-shaped schedule of _FASHION_LENET.
 # The training set is scored only where a chapter asks (``score_train=True``, e.g. with
 # shuffled labels): the clean runs analyse the test set.
-_VECTOR_MLP = {k: v for k, v in _FASHION_LENET.items() if k != "dataset"} | {
+_VECTOR_MLP = {k: v for k, v in _FASHION_LENET.items() if k not in ("dataset", "channels_last")} | {
     "model": "mlp",
     "score_train": False,
 }
