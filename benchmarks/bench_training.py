@@ -50,6 +50,9 @@ import vog
 #: (n_train, n_test, epochs), full and --quick
 SIZES = {"full": (6000, 1000, 3), "quick": (1024, 256, 2)}
 BATCH, LR, SCORE_BATCH = 128, 0.05, 256
+#: the book's LeNet presets train channels-last (vog.TrainOptions.channels_last); every loop
+#: here does too (``--contiguous`` for the standard memory format)
+CHANNELS_LAST = True
 LOOPS = ("plain", "package", "recorder", "recorder+dynamics", "gradient")
 
 
@@ -63,10 +66,12 @@ def build(n_train: int, n_test: int, seed: int = 0):
     return images(n_train), images(n_test)
 
 
-def plain_loop(train, epochs: int, seed: int = 0) -> nn.Module:
+def plain_loop(train, epochs: int, seed: int = 0, channels_last: bool = CHANNELS_LAST) -> nn.Module:
     """The reference: what a user writes without this package."""
     torch.manual_seed(seed)
     model = vog.experiments.LeNet(1, 10)
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    model.to(memory_format=fmt)
     data = torch.utils.data.TensorDataset(*train)
     gen = torch.Generator().manual_seed(seed)
     loader = torch.utils.data.DataLoader(data, batch_size=BATCH, shuffle=True, generator=gen)
@@ -75,13 +80,15 @@ def plain_loop(train, epochs: int, seed: int = 0) -> nn.Module:
         model.train()
         for x, y in loader:
             opt.zero_grad(set_to_none=True)
-            loss = nn.functional.cross_entropy(model(x), y)
+            loss = nn.functional.cross_entropy(model(x.contiguous(memory_format=fmt)), y)
             loss.backward()
             opt.step()
     return model
 
 
-def gradient_floor(model: nn.Module, scored: dict, epochs: int) -> None:
+def gradient_floor(
+    model: nn.Module, scored: dict, epochs: int, channels_last: bool = CHANNELS_LAST
+) -> None:
     """The input gradients of every scored set, once per epoch, nothing kept.
 
     Through the same convolution route as the recorder's default (on the CPU the
@@ -89,6 +96,8 @@ def gradient_floor(model: nn.Module, scored: dict, epochs: int) -> None:
     :func:`vog.fast_conv.wants_fast_conv`), so that it is a floor of the recorder.
     """
     model.eval().requires_grad_(False)
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
     for _ in range(epochs):
         with ExitStack() as stack:
             if vog.fast_conv.wants_fast_conv(None, "cpu"):
@@ -105,16 +114,23 @@ def gradient_floor(model: nn.Module, scored: dict, epochs: int) -> None:
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
-def run_loop(loop: str, train, scored: dict, epochs: int, clock: str = "wall") -> dict:
+def run_loop(
+    loop: str,
+    train,
+    scored: dict,
+    epochs: int,
+    clock: str = "wall",
+    channels_last: bool = CHANNELS_LAST,
+) -> dict:
     """Run one loop; returns its seconds and, for the recorders, their own timings."""
     windows = {"all": range(epochs)}
     t0 = CLOCKS[clock]()
     extra: dict = {}
     if loop == "plain":
-        plain_loop(train, epochs)
+        plain_loop(train, epochs, channels_last=channels_last)
     elif loop == "gradient":
         torch.manual_seed(0)
-        gradient_floor(vog.experiments.LeNet(1, 10), scored, epochs)
+        gradient_floor(vog.experiments.LeNet(1, 10), scored, epochs, channels_last)
     else:
         torch.manual_seed(0)
         observers = []
@@ -130,6 +146,7 @@ def run_loop(loop: str, train, scored: dict, epochs: int, clock: str = "wall") -
             vog_data={} if loop == "package" else scored,
             windows=windows,
             observers=observers,
+            channels_last=channels_last,
         )
         # the recorder's own wall-clock account of observing (not the benchmark's clock)
         extra["vog_wall_seconds"] = float(res.costs["VoG"].seconds) if "VoG" in res.costs else 0.0
@@ -145,8 +162,12 @@ def benchmark(
     repeat: int = 3,
     score_train: bool = False,
     clock: str = "wall",
+    channels_last: bool = CHANNELS_LAST,
 ) -> dict:
     """Time every loop in ``repeat`` rounds; return the best times, images/s and ratios.
+
+    ``channels_last``: every loop trains (and the floor scores) channels-last, as the
+    book's LeNet presets do.
 
     ``clock``: ``"wall"`` or ``"cpu"`` (the process's CPU time: on a loaded shared
     machine it measures the work rather than the waiting; use one thread with it).
@@ -158,10 +179,12 @@ def benchmark(
     train, test = build(n_train, n_test)
     scored = {"test": test, **({"train": train} if score_train else {})}
     best: dict[str, dict] = {}
-    run_loop("plain", train, scored, 2)  # warm-up: library code, allocator, kernels
+    run_loop(
+        "plain", train, scored, 2, channels_last=channels_last
+    )  # warm-up: library code, allocator, kernels
     for _ in range(max(int(repeat), 1)):
         for loop in LOOPS:
-            got = run_loop(loop, train, scored, epochs, clock)
+            got = run_loop(loop, train, scored, epochs, clock, channels_last)
             if loop not in best or got["seconds"] < best[loop]["seconds"]:
                 best[loop] = got
     n_scored = sum(len(x) for x, _ in scored.values())
@@ -178,6 +201,7 @@ def benchmark(
             "model": "LeNet",
             "image": [1, 28, 28],
             "batch_size": BATCH,
+            "channels_last": channels_last,
             "n_train": n_train,
             "n_scored": n_scored,
             "scored": sorted(scored),
@@ -233,6 +257,7 @@ def main(argv=None) -> int:
     ap.add_argument("--n-test", type=int)
     ap.add_argument("--epochs", type=int)
     ap.add_argument("--score-train", action="store_true", help="also score the training set")
+    ap.add_argument("--contiguous", action="store_true", help="train in the standard memory format")
     ap.add_argument("--repeat", type=int, default=3, help="time: best of this many rounds")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--json", type=Path, help="also write the results here")
@@ -250,6 +275,7 @@ def main(argv=None) -> int:
         repeat=args.repeat,
         score_train=args.score_train,
         clock=args.clock,
+        channels_last=not args.contiguous,
     )
     res["sizes"] = (
         "custom"
