@@ -65,6 +65,10 @@
 # - Our default scoring (O(N) memory) takes at most {glue:text}`perf_fastest_worst`
 #   times the time of the fastest method whose scores are VoG, over the models
 #   of the recorded runs (target: at most 1.1x): {glue:text}`perf_fastest_verdict`.
+#   On a CPU `default` and `sample_major_fastconv` run the very same code, yet
+#   their times differ by {glue:text}`perf_same_code_spread` between processes in
+#   these runs: that is the timing noise a 1.1x target is tested against, and
+#   the small (`quick`) sizes suffer most from it.
 # - Its own work beyond the input gradients (checks, the clone, the maps and
 #   the reduction of Eq. 2-4) costs at most {glue:text}`perf_own_worst` times
 #   the gradient floor in its loop order; the loop order and the backward's
@@ -93,12 +97,12 @@ device = "cpu"  # cpu or cuda
 repeat = 1  # each time is the best of this many runs (the recorded runs below use 3)
 methods = []  # the script's methods to measure at build time (empty: all)
 recorded = [
-    "benchmarks/results/cpu-2026-11-27.json",
-    "benchmarks/results/cpu-2026-11-24.json",
+    "benchmarks/results/cpu-2026-11-27-default.json",
+    "benchmarks/results/cpu-2026-11-27-lenet-full.json",
     "benchmarks/results/cpu-2026-11-24-resnet18-scale.json",
 ]  # runs recorded with the script, shown as written
 training_recorded = [
-    "benchmarks/results/cpu-2026-11-27-training.json",
+    "benchmarks/results/cpu-2026-11-27-training-cl.json",
 ]  # runs recorded with bench_training.py
 training_quick = True  # small training benchmark at build time (seconds)
 
@@ -326,6 +330,20 @@ glue(
     else f"fails for {n_fast_all - n_fast} of {n_fast_all} ({fast_miss})",
     display=False,
 )
+# On a CPU the default and sample_major_fastconv run the same code: the spread of their
+# times between processes is the runs' timing noise, against which a 1.1x target is tested
+spreads = [
+    abs(r["methods"]["default"]["seconds"] / r["methods"]["sample_major_fastconv"]["seconds"] - 1)
+    for rec in runs.values()
+    if rec["device"].startswith("CPU")
+    for r in rec["models"].values()
+    if {"default", "sample_major_fastconv"} <= set(r["methods"])
+]
+glue(
+    "perf_same_code_spread",
+    f"up to {max(spreads):.0%}" if spreads else "(not measured)",
+    display=False,
+)
 own = [r["ratios"].get("ours / gradient (time)") for r in bench["models"].values()]
 glue("perf_own_worst", f"{max(v for v in own if v is not None):.2f}", display=False)
 # the recorded training run if there is one, else this build's
@@ -335,20 +353,39 @@ glue("perf_record_overhead", f"{overhead:.0%} ({record['run']})", display=False)
 floor = float(record["gradient floor (fraction of an epoch)"])
 glue("perf_record_floor", f"{floor:.0%}", display=False)
 own_work = float(record["recorder's own work beyond the floor (fraction of an epoch)"])
-glue("perf_record_own", f"{own_work:.0%}", display=False)
+glue(
+    "perf_record_own",
+    f"{own_work:.0%} of an epoch"
+    if own_work > 0
+    else f"nothing measurable ({own_work:.0%}: below the run's timing noise)",
+    display=False,
+)
 book_cfg = vog.experiments.experiment_config("fashion-lenet")
 book_observed = len(set().union(*map(set, book_cfg.windows().values())))
 book_epochs = book_cfg.train.epochs
 glue("perf_record_book", f"{overhead * book_observed / book_epochs:.0%}", display=False)
 glue("perf_record_book_share", f"{book_observed} of {book_epochs}", display=False)
 glue("perf_record_paper", f"{overhead / 10:.0%}", display=False)
-glue(
-    "perf_record_verdict",
-    "holds"
-    if overhead <= summary.TARGETS["recording overhead (fraction of an epoch)"][1]
-    else "fails: the input gradients of the scored set take that much by themselves",
-    display=False,
-)
+# The floor (the scored set's input gradients alone) is a lower bound of what recording
+# costs: a measured overhead below it is timing noise, and the target only holds if the
+# floor is within it too.
+target = summary.TARGETS["recording overhead (fraction of an epoch)"][1]
+if overhead <= target and floor <= target:
+    record_verdict = "holds"
+elif floor > target:
+    record_verdict = (
+        "fails: the input gradients of the scored set take "
+        f"{floor:.0%} of an epoch by themselves"
+        + (
+            f" (the measured overhead, {overhead:.0%}, is below that floor: the run's timing "
+            "noise is larger than the margin)"
+            if overhead < floor
+            else ""
+        )
+    )
+else:
+    record_verdict = "fails"
+glue("perf_record_verdict", record_verdict, display=False)
 
 # %% [markdown]
 # ## Summary
