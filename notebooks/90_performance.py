@@ -363,9 +363,11 @@ glue(
 book_cfg = vog.experiments.experiment_config("fashion-lenet")
 book_observed = len(set().union(*map(set, book_cfg.windows().values())))
 book_epochs = book_cfg.train.epochs
-glue("perf_record_book", f"{overhead * book_observed / book_epochs:.0%}", display=False)
+# per observed epoch, recording costs at least the floor (a lower overhead is timing noise)
+per_epoch = max(overhead, floor)
+glue("perf_record_book", f"{per_epoch * book_observed / book_epochs:.0%}", display=False)
 glue("perf_record_book_share", f"{book_observed} of {book_epochs}", display=False)
-glue("perf_record_paper", f"{overhead / 10:.0%}", display=False)
+glue("perf_record_paper", f"{per_epoch / 10:.0%}", display=False)
 # The floor (the scored set's input gradients alone) is a lower bound of what recording
 # costs: a measured overhead below it is timing noise, and the target only holds if the
 # floor is within it too.
