@@ -20,6 +20,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
+from .._checks import check_choice
 from ..data import as_dataset
 from ..observers import Cost, Observer
 from ..options import CHOICES
@@ -108,8 +109,7 @@ class EpochScores:
     ) -> None:
         if not data:
             raise ValueError("data: give at least one data set to score, e.g. {'train': (X, y)}")
-        if target not in CHOICES["target"]:
-            raise ValueError(f"target must be one of {list(CHOICES['target'])}, got {target!r}")
+        check_choice("target", target, CHOICES["target"])  # now: the recorder is built later
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.data: dict[str, Any] = {str(k): as_dataset(v) for k, v in data.items()}

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset, DistributedSampler, Subset
 
-from ..atomic import CorruptFileError, atomic_write, file_error, verify_file
+from ..atomic import atomic_write, file_error, usable_cache, verify_file
 from ..data import as_dataset, as_loader
 from ..options import ScoringOptions
 from .checkpoint_modules import checkpoint_list, content_hash, load_models
@@ -54,18 +53,6 @@ def _read_manifest(manifest: Path) -> dict:
         return meta
     except (ValueError, UnicodeDecodeError) as exc:
         raise file_error(manifest, f"not a valid shard manifest ({exc})", todo) from exc
-
-
-def _intact(shard: Path) -> bool:
-    """Whether a finished shard is on disk and passes its checksum (a damaged one is redone)."""
-    if not shard.is_file():
-        return False
-    try:
-        verify_file(shard, todo="computing it again")
-    except CorruptFileError as exc:
-        warnings.warn(f"redoing a damaged shard: {exc}", UserWarning, stacklevel=3)
-        return False
-    return True
 
 
 def _dist() -> tuple[int, int]:
@@ -160,7 +147,7 @@ def score_to_shards(
     indices: list[int] = list(sampler)
     chunks = [indices[i : i + shard_size] for i in range(0, len(indices), shard_size)]
     paths = [out / f"shard-w{world}-r{rank}-{k:05d}.pt" for k in range(len(chunks))]
-    todo = [k for k, p in enumerate(paths) if not _intact(p)]
+    todo = [k for k, p in enumerate(paths) if not usable_cache(p, what="shard")]
     if max_shards is not None:
         todo = todo[: int(max_shards)]
     if not todo:
