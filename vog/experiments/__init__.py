@@ -7,6 +7,7 @@
 - ``.data``: a run's data (:data:`vog.experiments.DATASETS`, shuffled labels, :func:`crop_flip`);
 - ``.crossval``: out-of-sample probabilities of a run's training set (for cleanlab);
 - ``.models``: the architectures (:data:`vog.experiments.ARCHITECTURES`, :func:`make_model`);
+- ``.encoder``: the fine-tuned all-MiniLM-L6-v2 classifier on token embeddings (``"minilm"``);
 - ``.presets``: named runs shared by the profiles and the chapters
   (:data:`PRESETS`, :func:`experiment_config`);
 - ``.variants``: VoG's variants of a run by name (:func:`vog_variants`) and

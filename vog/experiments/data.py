@@ -186,6 +186,17 @@ def _fortunes(cfg, root: Path) -> RunData:
     return _in_memory(train, test, cfg, names=FORTUNE_TOPICS)
 
 
+def _fortune_tokens(cfg, root: Path) -> RunData:
+    """Token embeddings of the same fortune texts (MiniLM's frozen word-piece table, zero rows
+    as padding): a run fine-tunes the encoder on them, and VoG is taken w.r.t. the tokens."""
+    from ..datasets.text import FORTUNE_TOPICS
+    from ..datasets.tokens import fortune_tokens
+
+    train = fortune_tokens(train=True, limit=cfg.train_limit)
+    test = fortune_tokens(train=False, limit=cfg.test_limit)
+    return _in_memory(train, test, cfg, names=FORTUNE_TOPICS)
+
+
 #: CIFAR-10's class names, in label order.
 CIFAR10_CLASSES = (
     "airplane",
@@ -209,6 +220,7 @@ DATASETS: dict[str, Callable] = {
     "imagenet": _imagenet,
     **{name: _tabular(name) for name in TABLES},
     "fortunes": _fortunes,
+    "fortunes_tokens": _fortune_tokens,
 }
 #: Where each data set can come from (``ExperimentConfig.data_source``); the first
 #: is the default. ``"bundled"``: ships with a library (scikit-learn's digits).
@@ -221,6 +233,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "imagenet": ("disk",),
     **TABULAR_SOURCES,
     "fortunes": ("debian",),
+    "fortunes_tokens": ("debian",),
 }
 
 

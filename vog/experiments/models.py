@@ -370,6 +370,14 @@ def _resnet50(x: torch.Tensor, n_classes: int, width: int) -> nn.Module:
     return resnet50(n_classes)
 
 
+def _minilm(x: torch.Tensor, n_classes: int, width: int) -> nn.Module:
+    from .encoder import MiniLMClassifier
+
+    if x.dim() != 3:
+        raise ValueError(f"minilm takes token embeddings (N, L, 384), got {tuple(x.shape)}")
+    return MiniLMClassifier(n_classes, max_tokens=x.shape[1])
+
+
 #: ``ExperimentConfig.model`` name -> builder ``(example batch, n_classes, width) -> model``.
 ARCHITECTURES = {
     "mlp": _mlp,
@@ -380,6 +388,7 @@ ARCHITECTURES = {
     "densenet_bc": _densenet_bc,
     "wrn28_10": _wrn28_10,
     "resnet50": _resnet50,
+    "minilm": _minilm,
 }
 
 

@@ -68,6 +68,23 @@ _VECTOR_MLP = {k: v for k, v in _FASHION_LENET.items() if k not in ("dataset", "
     "model": "mlp",
     "score_train": False,
 }
+# The fine-tuned encoder: all-MiniLM-L6-v2's six transformer layers trained from the pretrained
+# weights (embedding layer frozen) on token embeddings (64 word pieces), Adam at a fine-tuning
+# learning rate, a checkpoint every epoch. Sized for the book's CPU budget: a subset of the texts.
+_TOKENS_MINILM = {
+    "dataset": "fortunes_tokens",
+    "model": "minilm",
+    "optimizer": "adam",
+    "lr": 5e-5,
+    "momentum": 0.0,
+    "weight_decay": 0.0,
+    "batch_size": 32,
+    "epochs": 4,
+    "lr_milestones": (),
+    "vog_every": 1,
+    "stage": 2,
+    "score_train": False,
+}
 _CIFAR10_RESNET18 = {
     "dataset": "cifar10",
     "model": "resnet18",
@@ -104,6 +121,8 @@ _PRESETS: dict[str, dict[str, Any]] = {
     "letter-mlp": {**_VECTOR_MLP, "dataset": "letter"},
     "satellite-mlp": {**_VECTOR_MLP, "dataset": "satellite"},
     "fortunes-minilm": {**_VECTOR_MLP, "dataset": "fortunes"},
+    "fortunes-minilm-tokens": {**_TOKENS_MINILM, "train_limit": 640, "test_limit": 400},
+    "fortunes-minilm-tokens-full": _TOKENS_MINILM,
     # smoke profile
     "letter-mlp-tiny": {**_DIGITS_MLP, "dataset": "letter", "train_limit": 2000, "test_limit": 500},
     "wine-mlp": {**_DIGITS_MLP, "dataset": "wine"},
@@ -112,6 +131,11 @@ _PRESETS: dict[str, dict[str, Any]] = {
         "dataset": "fortunes",
         "train_limit": 300,
         "test_limit": 150,
+    },
+    "fortunes-minilm-tokens-tiny": {
+        **_TOKENS_MINILM,
+        "train_limit": 48,
+        "test_limit": 40,
     },
     "digits-mlp": _DIGITS_MLP,
     "digits-mlp-noisy": {**_DIGITS_MLP, **_NOISY},
