@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import nn
@@ -111,6 +112,7 @@ class VoGRecorder:
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.data = {str(k): as_dataset(v) for k, v in data.items()}
+        self._given = {str(k): v for k, v in data.items()}  # the objects as given (accuracy_on)
         for name, ds in self.data.items():
             if len(ds) == 0:
                 raise ValueError(f"data set {name!r} to score is empty")
@@ -191,6 +193,22 @@ class VoGRecorder:
         self._labels.setdefault(name, labels)
         if self.keep_gradients:
             self._grads[name].append(torch.cat(kept))
+
+    def accuracy_on(self, data: Any, epoch: int) -> float | None:
+        """Top-1 accuracy on ``data`` from the logits this recorder computed at ``epoch``.
+
+        ``data`` must be the very object given as one of the recorder's data
+        sets (compared by identity) and ``epoch`` its latest observation; else
+        None. These are the logits of the model in eval mode, as
+        :func:`vog.training.evaluate` computes them, so a training loop that
+        evaluates the scored set need not run its forward pass again.
+        """
+        if not self._observed or self._observed[-1] != int(epoch):
+            return None
+        for name, given in self._given.items():
+            if given is data and self._preds[name] and name in self._labels:
+                return float((self._preds[name][-1] == self._labels[name]).double().mean())
+        return None
 
     def result(self) -> Recording:
         """The raw VoG of every (data set, window) whose epochs have all been observed."""

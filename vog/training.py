@@ -178,7 +178,10 @@ def train_with_vog(
     windows : mapping name -> epochs, keyword-only
         Epoch sets, each with >= 2 epochs (default :func:`vog.stage_windows`).
     eval_data : data, optional, keyword-only
-        Accuracy recorded in the history after each epoch.
+        Accuracy recorded in the history after each epoch. When ``eval_data``
+        is one of the ``vog_data`` sets (the same object) and the epoch is
+        observed, the accuracy comes from the recorder's logits (the same
+        eval-mode forward pass) instead of a second pass.
     augment : callable, optional, keyword-only
         Applied to each training batch on the device (e.g. random crop + flip).
     observers : sequence of Observer, keyword-only
@@ -257,12 +260,16 @@ def train_with_vog(
         epoch_iter = tqdm(epoch_iter, desc="epochs", initial=len(history), total=epochs)
     for epoch in epoch_iter:
         record = _train_epoch(model, loader, optimizer, scheduler, opts, augment, device, epoch)
+        scored = recorder.observe(model, epoch)
         if eval_data is not None:
-            record["eval_acc"] = evaluate(
-                model, eval_data, device=device, num_workers=opts.num_workers
+            # an epoch whose VoG scored eval_data itself has its logits already
+            acc = recorder.accuracy_on(eval_data, epoch) if scored else None
+            record["eval_acc"] = (
+                acc
+                if acc is not None
+                else evaluate(model, eval_data, device=device, num_workers=opts.num_workers)
             )
         history.append(record)
-        scored = recorder.observe(model, epoch)
         if scored and save_models and checkpoint_dir is not None:
             save_checkpoint(model, checkpoint_path(checkpoint_dir, epoch), epoch=epoch)
         for obs in observers:

@@ -310,3 +310,69 @@ def test_outputs_are_the_models_outputs_in_order_whatever_the_batch_size():
     assert model.training and all(p.requires_grad for p in model.parameters())
     with pytest.raises(ValueError, match="non-integral"):
         vog.training.outputs(model, (x, torch.tensor([0.0, 1.5, 1.0])))
+
+
+def test_eval_accuracy_of_a_scored_set_comes_from_the_recorders_logits(monkeypatch):
+    """When eval_data is one of the scored sets, an observed epoch's accuracy is the
+    recorder's (no second forward pass) and equals what evaluate() computes."""
+    (xtr, ytr), (xte, yte) = vog.experiments.toy_blobs(
+        160, centers=[[-2, -2], [2, 2], [2, -2]], cluster_std=2.5, seed=3
+    )
+    test = (xte, yte)
+    calls = []
+    real = vog.training.evaluate
+
+    def counted(model, data, **kw):
+        calls.append(data)
+        return real(model, data, **kw)
+
+    monkeypatch.setattr(vog.training, "evaluate", counted)
+    checked = []
+
+    class Check:  # an observer comparing with a fresh evaluate() after every epoch
+        def observe(self, model, epoch):
+            checked.append(real(model, test))
+            return True
+
+        def state_dict(self):
+            return {}
+
+        def load_state_dict(self, state):
+            pass
+
+        def result(self):
+            return None
+
+        def cost(self):
+            return {}
+
+    torch.manual_seed(0)
+    res = vog.train_with_vog(
+        vog.experiments.MLP(2, (8,), 3),
+        (xtr, ytr),
+        epochs=5,
+        lr=0.1,
+        batch_size=16,
+        vog_data={"test": test},
+        windows={"all": [1, 2, 4]},
+        eval_data=test,
+        observers=[Check()],
+        device="cpu",
+    )
+    accs = [h["eval_acc"] for h in res.history]
+    assert accs == pytest.approx(checked, abs=1e-12)
+    assert len(set(accs)) > 1  # the accuracy moves: the comparison is not vacuous
+    assert len(calls) == 2  # only the unobserved epochs 0 and 3 ran evaluate()
+    # another object with the same contents is not recognised: it is evaluated
+    calls.clear()
+    vog.train_with_vog(
+        vog.experiments.MLP(2, (8,), 3),
+        (xtr, ytr),
+        epochs=2,
+        lr=0.1,
+        vog_data={"test": test},
+        windows={"all": [0, 1]},
+        eval_data=(xte.clone(), yte.clone()),
+        device="cpu",
+    )
+    assert len(calls) == 2
