@@ -11,7 +11,10 @@ images, ``--epochs`` epochs, every epoch observed (the book observes 8 of its
 10 epochs, so this is the upper bound per epoch). Like the book's runs, every
 training loop measures its test accuracy after each epoch. In one process, in
 rounds (each round runs every loop once, so a load change on a shared machine
-hits all loops alike; each time is the best of ``--repeat`` rounds):
+hits all loops alike). Each time shown is the best of ``--repeat`` rounds; each
+ratio is the median over the rounds of the ratio within a round (so ratios
+worked out from the best times need not match), and ``ratio_rounds`` keeps
+every round's ratios, whose spread is the run's timing noise:
 
 - ``plain``: a plain PyTorch loop (DataLoader with a seeded generator, SGD,
   cross-entropy, the test accuracy after each epoch), the reference;
@@ -239,6 +242,7 @@ def benchmark(
         },
         "loops": best,
         "ratios": median_ratios(rounds),
+        "ratio_rounds": {k: [ratios(r)[k] for r in rounds] for k in ratios(rounds[0])},
         "round_seconds": {loop: [r[loop]["seconds"] for r in rounds] for loop in LOOPS},
     }
 
@@ -297,7 +301,7 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int)
     ap.add_argument("--score-train", action="store_true", help="also score the training set")
     ap.add_argument("--contiguous", action="store_true", help="train in the standard memory format")
-    ap.add_argument("--repeat", type=int, default=3, help="time: best of this many rounds")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds: best time, median ratio")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument(

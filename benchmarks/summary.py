@@ -26,6 +26,7 @@ __all__ = [
     "run_training_benchmark",
     "training_table",
     "training_rows",
+    "recording_verdict",
     "run_benchmark",
     "load_results",
     "measurements",
@@ -229,6 +230,42 @@ def training_rows(runs: dict[str, dict]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def recording_verdict(result: dict) -> str:
+    """Whether a training benchmark run meets the recording target (:data:`TARGETS`).
+
+    The verdict reads the spread of the per-round overheads (``ratio_rounds``,
+    interquartile range) as the run's timing noise: "holds" when the upper
+    quartile is within the target and the floor is too, "fails" when the lower
+    quartile is above it (or the floor alone is), "within noise" otherwise;
+    each with its numbers. A run without rounds is judged on its median alone.
+    """
+    name = "recording overhead (fraction of an epoch)"
+    target = TARGETS[name][1]
+    q = result["ratios"]
+    overhead, floor = q[name], q["gradient floor (fraction of an epoch)"]
+    per_round = sorted(result.get("ratio_rounds", {}).get(name, []))
+    if len(per_round) >= 3:
+        lo, hi = (float(pd.Series(per_round).quantile(p)) for p in (0.25, 0.75))
+    else:
+        lo = hi = overhead
+    numbers = (
+        f"median {overhead:.1%} of an epoch"
+        + (
+            f", interquartile range of {len(per_round)} rounds [{lo:.1%}, {hi:.1%}]"
+            if lo < hi
+            else ""
+        )
+        + f"; the floor alone {floor:.1%}"
+    )
+    if floor > target:
+        return f"fails: the floor alone exceeds {target:.0%} ({numbers})"
+    if hi <= target:
+        return f"holds ({numbers})"
+    if lo > target:
+        return f"fails ({numbers})"
+    return f"within noise: the rounds straddle the {target:.0%} target ({numbers})"
 
 
 def target_split(table: pd.DataFrame, column: str) -> tuple[int, int, str]:

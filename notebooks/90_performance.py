@@ -382,29 +382,10 @@ per_epoch = max(overhead, floor)
 glue("perf_record_book", f"{per_epoch * book_observed / book_epochs:.0%}", display=False)
 glue("perf_record_book_share", f"{book_observed} of {book_epochs}", display=False)
 glue("perf_record_paper", f"{per_epoch / 10:.0%}", display=False)
-# The floor (the scored set's input gradients less the evaluation pass they replace) is a
-# lower bound of what recording costs: a measured overhead below it is timing noise, and
-# the target only holds if the floor is within it too.
-target = summary.TARGETS["recording overhead (fraction of an epoch)"][1]
-if overhead <= target and floor <= target:
-    record_verdict = "holds"
-elif floor > target:
-    record_verdict = (
-        "fails: the input gradients of the scored set, less the evaluation pass they "
-        f"replace, take {floor:.0%} of an epoch by themselves"
-        + (
-            f" (the measured overhead, {overhead:.0%}, is below that floor: the run's timing "
-            "noise is larger than the margin)"
-            if overhead < floor
-            else ""
-        )
-    )
-else:
-    record_verdict = (
-        f"fails by {overhead - target:.1%} of an epoch ({overhead:.1%}): the floor alone is "
-        f"{floor:.1%}, which leaves {target - floor:.1%} to the recorder's own work, measured "
-        f"at {own_work:.1%} (each ratio is a median over rounds: they need not add up)"
-    )
+# The verdict reads the spread of the run's per-round overheads as its timing noise
+# (summary.recording_verdict); the floor is a lower bound of what recording costs.
+record_run = {"this build": train_bench, **train_runs}[record["run"]]
+record_verdict = summary.recording_verdict(record_run)
 glue("perf_record_verdict", record_verdict, display=False)
 
 # %% [markdown]

@@ -207,7 +207,8 @@ class VoGRecorder:
             return None
         for name, given in self._given.items():
             if given is data and self._preds[name] and name in self._labels:
-                return float((self._preds[name][-1] == self._labels[name]).double().mean())
+                labels = self._labels[name]
+                return int((self._preds[name][-1] == labels).sum()) / max(len(labels), 1)
         return None
 
     def result(self) -> Recording:

@@ -67,6 +67,31 @@ def test_grand_runs_models_vmap_cannot_and_leaves_frozen_parameters_out():
     assert model.training and not model.scale.requires_grad and model.linear.weight.requires_grad
 
 
+def test_grand_loop_equals_vmap_with_an_unused_parameter_and_a_frozen_model():
+    torch.manual_seed(0)
+    class WithUnused(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 3))
+            self.unused = nn.Linear(2, 2)  # trained but not in forward: a zero gradient
+
+        def forward(self, x):
+            return self.net(x)
+
+    model = WithUnused()
+    x, y = torch.randn(7, 4), torch.randint(0, 3, (7,))
+    by_vmap = difficulty.grand(model, x, y)
+    params = {k: p.detach() for k, p in model.named_parameters()}
+
+    def one(p, xi, yi):
+        out = torch.func.functional_call(model, p, (xi.unsqueeze(0),))
+        return nn.functional.cross_entropy(out, yi.unsqueeze(0))
+
+    torch.testing.assert_close(difficulty._grand_loop(one, params, x, y), by_vmap)
+    model.requires_grad_(False)  # nothing marked trainable: every parameter counts
+    torch.testing.assert_close(difficulty.grand(model, x, y), by_vmap)
+
+
 class Table(nn.Module):
     """Logits of example i = column i of a weight set by the test (inputs are one-hot rows)."""
 

@@ -116,6 +116,28 @@ def test_training_rows_and_the_recording_target(summary):
     assert summary.training_table(run(0.1)).loc["plain", "images_per_second"] == 1800.0
 
 
+def test_recording_verdict_reads_the_rounds_spread_as_noise(summary):
+    def run(rounds, floor=0.05):
+        rounds = sorted(rounds)
+        return {
+            "ratios": {
+                "recording overhead (fraction of an epoch)": rounds[len(rounds) // 2],
+                "gradient floor (fraction of an epoch)": floor,
+            },
+            "ratio_rounds": {"recording overhead (fraction of an epoch)": rounds},
+        }
+
+    assert summary.recording_verdict(run([0.06, 0.07, 0.08, 0.09, 0.095])).startswith("holds")
+    assert summary.recording_verdict(run([0.11, 0.12, 0.13, 0.14, 0.2])).startswith("fails (")
+    noisy = summary.recording_verdict(run([-0.1, 0.05, 0.113, 0.2, 0.5]))
+    assert noisy.startswith("within noise") and "[5.0%, 20.0%]" in noisy
+    floor = summary.recording_verdict(run([0.06, 0.07, 0.08], floor=0.15))
+    assert floor.startswith("fails: the floor alone exceeds 10%")
+    # a run without rounds: its median decides
+    one = {"ratios": run([0.12])["ratios"]}
+    assert summary.recording_verdict(one).startswith("fails (median 12.0%")
+
+
 def pd_isna(value):
     import pandas as pd
 

@@ -95,7 +95,8 @@ def grand(model: nn.Module, x: torch.Tensor, labels: torch.Tensor) -> torch.Tens
     """GraNd (Paul et al. 2021): ``||d loss(x_i, y_i) / d theta||_2`` of each example, (N,).
 
     Per-example gradients of the cross-entropy with respect to every trained
-    parameter (those requiring grad; a frozen layer is not trained), in eval
+    parameter (those requiring grad; a frozen layer is not trained; a model
+    with none requiring grad: every parameter), in eval
     mode (the model's mode and flags are restored): ``torch.func.vmap`` over
     ``torch.func.grad``, or one backward pass per example for a model that
     vmap cannot run (data-dependent control flow, as in Hugging Face
@@ -104,6 +105,9 @@ def grand(model: nn.Module, x: torch.Tensor, labels: torch.Tensor) -> torch.Tens
     from torch.func import functional_call, grad, vmap
 
     trained = [k for k, p in model.named_parameters() if p.requires_grad]
+    trained = trained or [k for k, _ in model.named_parameters()]
+    if not trained:
+        raise ValueError("GraNd needs a model with parameters")
     with frozen_eval(model):
         named = dict(model.named_parameters())
         params = {k: named[k].detach() for k in trained}
@@ -130,7 +134,12 @@ def _grand_loop(one, params: dict, x: torch.Tensor, labels: torch.Tensor) -> tor
     out = torch.empty(len(x), dtype=torch.float32, device=x.device)
     with torch.enable_grad():
         for i in range(len(x)):
-            g = torch.autograd.grad(one(leaves, x[i], labels[i]), list(leaves.values()))
+            g = torch.autograd.grad(
+                one(leaves, x[i], labels[i]),
+                list(leaves.values()),
+                allow_unused=True,  # an unused parameter has a zero gradient, as with vmap
+                materialize_grads=True,
+            )
             out[i] = torch.stack([t.float().square().sum() for t in g]).sum().sqrt()
     return out
 
@@ -372,7 +381,9 @@ class TrainingDynamics:
 
 def _grand_all(model, ds, batch_size: int, device: torch.device) -> tuple[torch.Tensor, int]:
     """GraNd of a data set and the bytes of one batch's per-example gradients."""
-    n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    n_params = sum(p.numel() for p in model.parameters() if p.requires_grad) or sum(
+        p.numel() for p in model.parameters()
+    )
     # vmap holds one gradient per example of the batch: at most about 1 GiB of them
     loader = as_loader(ds, batch_size=max(1, min(batch_size, 128, (1 << 30) // (4 * n_params))))
     out, batch = [], 0

@@ -34,7 +34,8 @@ def minilm_encoder() -> nn.Module:
     """MiniLM's ``BertModel`` (no pooler) with its pretrained weights but no word-piece table.
 
     The table (30,522 x 384) is kept out of the model (a 1-row stand-in), so a
-    checkpoint holds the 10.7 million weights that are trained, not 22.7 million.
+    checkpoint holds 10.8 million weights (10.6 million trained, and the frozen position,
+    segment and LayerNorm weights), not 22.7 million.
     """
     from safetensors.torch import load_file
 
