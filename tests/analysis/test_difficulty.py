@@ -69,6 +69,7 @@ def test_grand_runs_models_vmap_cannot_and_leaves_frozen_parameters_out():
 
 def test_grand_loop_equals_vmap_with_an_unused_parameter_and_a_frozen_model():
     torch.manual_seed(0)
+
     class WithUnused(nn.Module):
         def __init__(self) -> None:
             super().__init__()
