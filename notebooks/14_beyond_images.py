@@ -97,7 +97,7 @@ domains = {
         "experiment": "fortunes-minilm-tokens",
         "ood": ["fortunes_held_out_tokens"],
         "noisy": False,
-        "n_ood": 400,
+        "n_ood": 200,
     },
 }  # name: preset of vog.experiments.presets, OoD sets of vog.datasets.load_vector_ood; optional
 # "noisy" (False: no shuffled-label run, so no memorisation check), "n_ood", "overrides"

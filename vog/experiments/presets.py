@@ -134,8 +134,8 @@ _PRESETS: dict[str, dict[str, Any]] = {
     },
     "fortunes-minilm-tokens-tiny": {
         **_TOKENS_MINILM,
-        "train_limit": 48,
-        "test_limit": 40,
+        "train_limit": 32,
+        "test_limit": 24,
     },
     "digits-mlp": _DIGITS_MLP,
     "digits-mlp-noisy": {**_DIGITS_MLP, **_NOISY},
