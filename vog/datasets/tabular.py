@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from .._checks import check_choice
-from ..atomic import atomic_write
+from ..atomic import atomic_write, sha256_file
 
 __all__ = [
     "MLBENCH_DIR",
@@ -181,10 +181,6 @@ def content_sha256(x: np.ndarray, y: np.ndarray) -> str:
     return h.hexdigest()
 
 
-def _sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _check_facts(name: str, x: np.ndarray, y: np.ndarray, where: str) -> None:
     """Shape, class counts and content digest of a parsed table, or a ValueError naming it."""
     t = TABLES[name]
@@ -206,7 +202,7 @@ def _read_rda(name: str, folder: Path) -> tuple[np.ndarray, np.ndarray]:
             "--no-install-recommends r-cran-mlbench (or use source='uci')"
         )
     # a file of another Debian release may hold the same data: its content is checked below
-    known = _sha256_file(path) in t.rda_sha256
+    known = sha256_file(path) in t.rda_sha256
     where = f"{path}{'' if known else ' (fails its SHA-256 check: not a known file)'}"
     try:
         import rdata

