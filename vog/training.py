@@ -263,7 +263,7 @@ def train_with_vog(
         scored = recorder.observe(model, epoch)
         if eval_data is not None:
             # an epoch whose VoG scored eval_data itself has its logits already
-            acc = recorder.accuracy_on(eval_data, epoch) if scored else None
+            acc = recorder.accuracy_on(eval_data, epoch)
             record["eval_acc"] = (
                 acc
                 if acc is not None

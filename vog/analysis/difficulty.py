@@ -104,10 +104,7 @@ def grand(model: nn.Module, x: torch.Tensor, labels: torch.Tensor) -> torch.Tens
     """
     from torch.func import functional_call, grad, vmap
 
-    trained = [k for k, p in model.named_parameters() if p.requires_grad]
-    trained = trained or [k for k, _ in model.named_parameters()]
-    if not trained:
-        raise ValueError("GraNd needs a model with parameters")
+    trained = list(_trained(model))
     with frozen_eval(model):
         named = dict(model.named_parameters())
         params = {k: named[k].detach() for k in trained}
@@ -126,6 +123,15 @@ def grand(model: nn.Module, x: torch.Tensor, labels: torch.Tensor) -> torch.Tens
             return _grand_loop(one, params, x, labels)
     sq = sum(g.flatten(1).square().sum(1) for g in grads.values())
     return sq.sqrt()
+
+
+def _trained(model: nn.Module) -> dict[str, nn.Parameter]:
+    """The parameters GraNd differentiates: those requiring grad, or all if none does."""
+    named = dict(model.named_parameters())
+    trained = {k: p for k, p in named.items() if p.requires_grad} or named
+    if not trained:
+        raise ValueError("GraNd needs a model with parameters")
+    return trained
 
 
 def _grand_loop(one, params: dict, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -381,9 +387,7 @@ class TrainingDynamics:
 
 def _grand_all(model, ds, batch_size: int, device: torch.device) -> tuple[torch.Tensor, int]:
     """GraNd of a data set and the bytes of one batch's per-example gradients."""
-    n_params = sum(p.numel() for p in model.parameters() if p.requires_grad) or sum(
-        p.numel() for p in model.parameters()
-    )
+    n_params = sum(p.numel() for p in _trained(model).values())
     # vmap holds one gradient per example of the batch: at most about 1 GiB of them
     loader = as_loader(ds, batch_size=max(1, min(batch_size, 128, (1 << 30) // (4 * n_params))))
     out, batch = [], 0
