@@ -336,7 +336,8 @@ glue(
     "bey_tokens_scope",
     "; ".join(
         f"{name}: {len(runs[name].labels['train'])} training texts, {specs[name].epochs} "
-        f"epochs, {len(runs[name].labels['test'])} test texts, memorisation check "
+        f"epochs, {len(runs[name].labels['test'])} test texts (about "
+        f"{len(runs[name].labels['test']) // bins} per VoG bucket), memorisation check "
         + ("run" if name in noisy_runs else "not run")
         for name in token_rows
     )
@@ -589,7 +590,7 @@ if require_claims:
 #   positions, or over a text's own tokens) decides whether the score follows
 #   the text's length.
 # - The fine-tuned encoder's run in this profile: {glue:text}`bey_tokens_scope`.
-#   With about 40 test texts per VoG decile its intervals are wide; a
+#   With few test texts per VoG bucket its intervals are wide; a
 #   shuffled-label fine-tuning and a cross-validation for cleanlab cost about six
 #   more minutes of the default build's CPU budget, so the default profile leaves
 #   its memorisation check out and the `paper` profile runs it on all texts.
