@@ -37,6 +37,16 @@ minus one: the fraction of an epoch that recording adds (the issue's "at most
 of the scored sets (VoG needs the gradients of the model as it is at the
 epoch's end) less the evaluation forward pass their logits replace. The rest is
 what the recorder adds beyond it (its Welford updates, checks and loaders).
+
+Loops run one after the other differ by tens of percent on a shared machine
+whose speed changes from second to second, more than the overhead measured. So
+the ``recorder`` loop also measures it *paired*, within its own run
+(:class:`EpochClock`): after the recorder has observed an epoch, the evaluation
+pass and the bare input gradients are timed on the same model (and their time
+is taken out of the loop's). With R the recorder's time, E and G those passes'
+and T the run's, an epoch of the package loop is ``T - R + E`` and the ratios
+``... , paired`` are ``(R - E)``, ``(G - E)`` and ``(R - G)`` over it: every
+term measured within the same epochs.
 """
 
 from __future__ import annotations
@@ -62,6 +72,8 @@ BATCH, LR, SCORE_BATCH = 128, 0.05, 256
 #: here does too (``--contiguous`` for the standard memory format)
 CHANNELS_LAST = True
 LOOPS = ("plain", "package", "recorder", "recorder+dynamics", "gradient", "evaluation")
+#: how a loop's time is taken: wall-clock time, or the process's CPU time (--clock)
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
 def build(n_train: int, n_test: int, seed: int = 0):
@@ -102,32 +114,77 @@ def plain_loop(
     return model
 
 
-def gradient_floor(
-    model: nn.Module, scored: dict, epochs: int, channels_last: bool = CHANNELS_LAST
-) -> None:
-    """The input gradients of every scored set, once per epoch, nothing kept.
+def gradient_pass(model: nn.Module, scored: dict) -> None:
+    """The input gradients of every scored set once, nothing kept (the model is restored).
 
     Through the same convolution route as the recorder's default (on the CPU the
     input gradients of convolutions as forward convolutions,
-    :func:`vog.fast_conv.wants_fast_conv`), so that it is a floor of the recorder.
+    :func:`vog.fast_conv.wants_fast_conv`) and in its batches, so that it is a
+    floor of the recorder.
     """
-    model.eval().requires_grad_(False)
+    with ExitStack() as stack:
+        stack.enter_context(vog.gradients.frozen_eval(model))
+        if vog.fast_conv.wants_fast_conv(None, "cpu"):
+            stack.enter_context(vog.scoring.conv_as_forward(model))
+        for x, y in scored.values():
+            for xb, yb in zip(x.split(SCORE_BATCH), y.split(SCORE_BATCH), strict=True):
+                xx = xb.clone().requires_grad_(True)
+                out = model(xx)
+                seed = torch.zeros_like(out).scatter_(1, yb.view(-1, 1), 1.0)
+                torch.autograd.grad(out, xx, grad_outputs=seed)
+
+
+def gradient_floor(
+    model: nn.Module, scored: dict, epochs: int, channels_last: bool = CHANNELS_LAST
+) -> None:
+    """:func:`gradient_pass` once per epoch (the ``gradient`` loop)."""
     if channels_last:
         model.to(memory_format=torch.channels_last)
     for _ in range(epochs):
-        with ExitStack() as stack:
-            if vog.fast_conv.wants_fast_conv(None, "cpu"):
-                stack.enter_context(vog.scoring.conv_as_forward(model))
-            for x, y in scored.values():
-                for xb, yb in zip(x.split(SCORE_BATCH), y.split(SCORE_BATCH), strict=True):
-                    xx = xb.clone().requires_grad_(True)
-                    out = model(xx)
-                    seed = torch.zeros_like(out).scatter_(1, yb.view(-1, 1), 1.0)
-                    torch.autograd.grad(out, xx, grad_outputs=seed)
+        gradient_pass(model, scored)
 
 
-#: how a loop's time is taken: wall-clock time, or the process's CPU time (--clock)
-CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+class EpochClock:
+    """An observer of the ``recorder`` loop that pairs its measurements within each epoch.
+
+    After the VoG recorder has observed an epoch, it times the evaluation pass
+    of the test set (what the package loop runs instead) and :func:`gradient_pass`
+    on the model as it is then, and keeps its own time apart so that the loop's
+    time is not changed by it. Training, recording and these passes then take
+    turns epoch by epoch, so a change of the machine's speed that lasts longer
+    than an epoch hits them alike: the paired ratios (:func:`ratios`) are much
+    less noisy than the comparison of whole loops run one after the other.
+    """
+
+    def __init__(self, scored: dict) -> None:
+        self.scored = scored
+        self.evaluation = self.gradient = 0.0  # wall-clock seconds, like the recorder's
+        self.own = dict.fromkeys(CLOCKS, 0.0)  # its own time on each clock
+
+    def observe(self, model: nn.Module, epoch: int) -> bool:
+        start = {name: now() for name, now in CLOCKS.items()}
+        t0 = time.perf_counter()
+        vog.evaluate(model, self.scored["test"], device="cpu")
+        t1 = time.perf_counter()
+        gradient_pass(model, self.scored)
+        t2 = time.perf_counter()
+        self.evaluation += t1 - t0
+        self.gradient += t2 - t1
+        for name, now in CLOCKS.items():
+            self.own[name] += now() - start[name]
+        return True
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+    def result(self) -> dict:
+        return {"evaluation_seconds": self.evaluation, "gradient_seconds": self.gradient}
+
+    def cost(self) -> dict:
+        return {}
 
 
 def run_loop(
@@ -140,7 +197,7 @@ def run_loop(
 ) -> dict:
     """Run one loop; returns its seconds and, for the recorders, their own timings."""
     windows = {"all": range(epochs)}
-    t0 = CLOCKS[clock]()
+    t0, wall0 = CLOCKS[clock](), time.perf_counter()
     extra: dict = {}
     if loop == "plain":
         plain_loop(train, epochs, channels_last=channels_last, test=scored["test"])
@@ -156,7 +213,10 @@ def run_loop(
             vog.evaluate(model, scored["test"], device="cpu")
     else:
         torch.manual_seed(0)
-        observers = []
+        observers: list = []
+        clock_obs = EpochClock(scored) if loop == "recorder" else None
+        if clock_obs is not None:
+            observers = [clock_obs]
         if loop == "recorder+dynamics":
             observers = [vog.analysis.difficulty.TrainingDynamics({"train": train}, early_epoch=0)]
         res = vog.train_with_vog(
@@ -174,6 +234,13 @@ def run_loop(
         )
         # the recorder's own wall-clock account of observing (not the benchmark's clock)
         extra["vog_wall_seconds"] = float(res.costs["VoG"].seconds) if "VoG" in res.costs else 0.0
+        if clock_obs is not None:  # the clock's passes are not the loop's time
+            extra["paired"] = {
+                **clock_obs.result(),
+                "run_seconds": time.perf_counter() - wall0 - clock_obs.own["wall"],
+                "vog_seconds": extra["vog_wall_seconds"],
+            }
+            t0 += clock_obs.own[clock]
     extra["seconds"] = CLOCKS[clock]() - t0
     return extra
 
@@ -263,6 +330,21 @@ def ratios(best: dict) -> dict:
     # what any recorder adds: the scored sets' input gradients, less the evaluation forward
     # pass whose logits they give (at least zero)
     floor = max(t("gradient") - t("evaluation"), 0.0)
+    paired = {}
+    if "paired" in best["recorder"]:
+        # within the recorder's own run: R its observing, E and G the evaluation pass and the
+        # bare gradients timed right after it each epoch, T the run less the clock's passes;
+        # an epoch of the package loop is T - R + E (training plus the evaluation pass)
+        p = best["recorder"]["paired"]
+        r, e, g = p["vog_seconds"], p["evaluation_seconds"], p["gradient_seconds"]
+        epoch_time = p["run_seconds"] - r + e
+        paired = {
+            "recording overhead, paired (fraction of an epoch)": (r - e) / epoch_time,
+            "input gradients, paired (fraction of an epoch)": g / epoch_time,
+            "gradient floor, paired (fraction of an epoch)": max(g - e, 0.0) / epoch_time,
+            "recorder's own work beyond the floor, paired (fraction of an epoch)": (r - max(g, e))
+            / epoch_time,
+        }
     out = {
         "package / plain (time)": package / t("plain"),
         "recording overhead (fraction of an epoch)": t("recorder") / package - 1,
@@ -274,6 +356,7 @@ def ratios(best: dict) -> dict:
             t("recorder") - package - floor
         )
         / package,
+        **paired,
     }
     return out
 
@@ -304,6 +387,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="rounds: best time, median ratio")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--note", default="", help="stored in the results: what code or setup ran")
     ap.add_argument(
         "--clock", choices=list(CLOCKS), default="wall", help="wall-clock or process CPU time"
     )
@@ -320,6 +404,8 @@ def main(argv=None) -> int:
         clock=args.clock,
         channels_last=not args.contiguous,
     )
+    if args.note:
+        res["note"] = args.note
     res["sizes"] = (
         "custom"
         if (args.n_train or args.n_test or args.epochs)

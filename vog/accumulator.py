@@ -12,7 +12,8 @@ maps over checkpoints: the count K, the mean ``mu`` (Eq. 2) and ``M2 = sum_t
 
 * :func:`checkpoint_moments`: the moments of K stored maps (two passes);
 * :func:`merge_moments`: the moments of two disjoint sets of checkpoints
-  (Chan et al.); adding one checkpoint to a running state is Welford's update;
+  (Chan et al.); adding one checkpoint to a running state is Welford's update,
+  :func:`welford_update_` (in place);
 * :func:`vog_from_moments` (Eq. 3-4) and :func:`magnitude_from_moments`.
 
 :func:`vog_from_gradients` evaluates them on stored gradients;
@@ -36,6 +37,7 @@ __all__ = [
     "merge_moments",
     "vog_from_gradients",
     "vog_from_moments",
+    "welford_update_",
 ]
 
 
@@ -87,12 +89,34 @@ def merge_moments(
     (``count_b = 1``, ``M2 = 0``): Welford's update. Returns the merged
     ``(mean, m2)`` in the dtype of ``mean_a``.
     """
+    if m2_b is None:  # one new map: Welford's update, on copies
+        mean, m2 = mean_a.clone(), m2_a.clone()
+        welford_update_(count_a, mean, m2, mean_b.to(mean.dtype, copy=True))
+        return mean, m2
     delta = mean_b - mean_a
     total = count_a + count_b
     mean = mean_a + delta * (count_b / total)
-    if m2_b is None:  # one new map: M2 += delta * (x - new mean), Welford's form
-        return mean, m2_a + delta * (mean_b - mean)
     return mean, m2_a + m2_b + delta.square() * (count_a * count_b / total)
+
+
+def welford_update_(
+    count: torch.Tensor | float, mean: torch.Tensor, m2: torch.Tensor, x: torch.Tensor
+) -> None:
+    """Welford's update in place: add one map ``x`` per example to ``(mean, m2)``.
+
+    ``count`` (broadcastable to the maps) is the number of checkpoints already
+    behind ``mean`` and ``m2``; afterwards they are the moments over ``count + 1``:
+    ``mean += (x - mean) / (count + 1)`` and ``M2 += (x - old mean) * (x - new mean)``.
+    ``x`` (same shape and dtype as ``mean``) is used as scratch space and
+    overwritten. Two temporaries instead of merging into new maps: on the CPU the
+    allocation of fresh float64 maps (page faults) costs more than the arithmetic.
+    """
+    delta = x - mean
+    if torch.is_tensor(count):
+        mean.addcdiv_(delta, count + 1)
+    else:
+        mean.add_(delta, alpha=1.0 / (float(count) + 1.0))
+    m2.addcmul_(delta, x.sub_(mean))
 
 
 def vog_from_moments(m2: torch.Tensor, count: torch.Tensor | float) -> torch.Tensor:
@@ -227,10 +251,14 @@ class VoGAccumulator:
         if g.shape[0] != idx.shape[0]:
             raise ValueError(f"{idx.shape[0]} indices but gradients for {g.shape[0]} examples")
         check_finite("gradients", g)
-        g = g.to(device=self.device, dtype=self.dtype)
+        g = g.to(device=self.device, dtype=self.dtype, copy=True)  # scratch for the update
         seen = self.count[where].to(self.dtype).view(-1, *([1] * len(self.pixel_shape)))
-        mean, m2 = merge_moments(seen, self.mean[where], self.m2[where], 1.0, g)
-        self.mean[where], self.m2[where] = mean, m2
+        if isinstance(where, slice):  # views: updated in place
+            welford_update_(seen, self.mean[where], self.m2[where], g)
+        else:  # gathered copies, written back
+            mean, m2 = self.mean[where], self.m2[where]
+            welford_update_(seen, mean, m2, g)
+            self.mean[where], self.m2[where] = mean, m2
         self.count[where] += 1
 
     def _counts(self) -> torch.Tensor:

@@ -16,7 +16,12 @@ backward pass this way while the context is open (others are left as they
 are). The result is the same gradient up to float32 rounding. The backward
 kernel (flipped and transposed) is made once per layer while the context is
 open, not once per batch: for the 512-channel layers of a ResNet-18 that copy
-costs as much as the convolution itself.
+costs as much as the convolution itself. A layer with one input channel (the
+first layer on grey images) has a backward convolution with one output
+channel, for which oneDNN's dense kernel is slow; when its output gradient is
+channels-last (a model trained with ``vog.TrainOptions.channels_last``), it is
+computed as a depthwise convolution summed over the output channels instead,
+2-3x faster on CPUs (the same numbers up to float32 rounding).
 
 Scoring (:class:`vog.ScoringOptions` ``fast_conv``) and the training recorder
 (:class:`vog.VoGRecorder`) use it by default on the CPU, where PyTorch's
@@ -50,6 +55,19 @@ class _ForwardConvBackward(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_out):
         (flipped,) = ctx.saved_tensors
+        if flipped.shape[0] == 1 and grad_out.is_contiguous(memory_format=torch.channels_last):
+            # One input channel (a first layer on grey images), channels-last: the sum over
+            # output channels of a depthwise convolution. oneDNN's dense kernel with a single
+            # output channel is 2-3x slower than this; the (1, C_out, k, k) backward kernel
+            # is the depthwise one, (C_out, 1, k, k), as a view.
+            c_out = flipped.shape[1]
+            per_channel = F.conv2d(
+                grad_out,
+                flipped.view(c_out, 1, *flipped.shape[2:]),
+                padding=ctx.back_padding,
+                groups=c_out,
+            )
+            return per_channel.sum(1, keepdim=True), None, None, None, None, None
         grad_in = F.conv2d(grad_out, flipped, padding=ctx.back_padding)
         return grad_in, None, None, None, None, None
 

@@ -109,3 +109,31 @@ def test_chunks_follow_the_scoring_modes_budget(bench, monkeypatch):
     per_batch = 2 * (4 * 3 * 16 + 16 * 4)  # K=3 float32 maps + the float32 input, 2 examples
     monkeypatch.setattr(sample_major, "CHUNK_BYTES", 2 * per_batch)
     assert [len(c) for c in bench._chunks(batches, 3)] == [2, 2, 1]
+
+
+def test_rounds_give_each_method_its_fastest_process_and_a_median_ratio(bench):
+    res = bench.benchmark(
+        ["mlp"], sizes=(48, 2, 16), methods=("default", "store_all"), repeat=1, rounds=3
+    )
+    r = res["models"]["mlp"]["methods"]
+    for row in r.values():
+        assert len(row["round_seconds"]) == 3 and row["seconds"] == min(row["round_seconds"])
+    best = res["models"]["mlp"]["fastest_correct"]
+    pairs = zip(r["default"]["round_seconds"], r[best]["round_seconds"], strict=True)
+    within = sorted(a / b for a, b in pairs)
+    assert res["models"]["mlp"]["ratios"]["ours / fastest correct (time)"] == pytest.approx(
+        within[1]
+    )
+    with pytest.raises(ValueError, match="rounds must be >= 1"):
+        bench.benchmark(["mlp"], sizes=(8, 2, 4), methods=("default",), rounds=0)
+
+
+def test_paired_ratio_is_the_median_within_rounds(bench):
+    """Identical code slowed in one round: best times would show 1.5x, the rounds show 1.0x."""
+    methods = {
+        "default": {"seconds": 1.5, "round_seconds": [1.5, 3.0, 2.0]},
+        "other": {"seconds": 1.0, "round_seconds": [1.5, 1.0, 2.0]},
+    }
+    assert bench.paired_ratio(methods, "default", "other") == pytest.approx(1.0)
+    single = {"default": {"seconds": 1.5}, "other": {"seconds": 1.0}}
+    assert bench.paired_ratio(single, "default", "other") == pytest.approx(1.5)

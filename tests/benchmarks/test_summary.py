@@ -135,10 +135,53 @@ def test_recording_verdict_reads_the_rounds_spread_as_noise(summary):
     assert floor.startswith("fails: the floor alone exceeds 10%")
     # a run without rounds: its median decides
     one = {"ratios": run([0.12])["ratios"]}
-    assert summary.recording_verdict(one).startswith("fails (median 12.0%")
+    assert summary.recording_verdict(one).startswith("fails (whole loops: median 12.0%")
+
+
+def test_recording_verdict_prefers_the_paired_measurement(summary):
+    """The paired overhead (measured within the recorder's run) decides when present."""
+    paired = "recording overhead, paired (fraction of an epoch)"
+    whole = "recording overhead (fraction of an epoch)"
+    result = {
+        "ratios": {
+            whole: 0.12,
+            "gradient floor (fraction of an epoch)": 0.05,
+            paired: 0.085,
+            "gradient floor, paired (fraction of an epoch)": 0.065,
+        },
+        "ratio_rounds": {whole: [-0.2, 0.12, 0.4], paired: [0.079, 0.085, 0.089]},
+    }
+    verdict = summary.recording_verdict(result)
+    assert verdict.startswith("holds (paired within the run: median 8.5%")
+    assert "the floor alone 6.5%" in verdict
+    result["ratio_rounds"][paired] = [0.09, 0.10, 0.12]
+    assert summary.recording_verdict(result).startswith("within noise")
 
 
 def pd_isna(value):
     import pandas as pd
 
     return bool(pd.isna(value))
+
+
+def test_recording_numbers_read_the_paired_measurement_when_there_is_one(summary):
+    whole = {
+        "recording overhead (fraction of an epoch)": 0.12,
+        "gradient floor (fraction of an epoch)": 0.05,
+        "input gradients (fraction of an epoch)": 0.14,
+        "recorder's own work beyond the floor (fraction of an epoch)": 0.07,
+    }
+    run = {"ratios": dict(whole), "ratio_rounds": {}}
+    got = summary.recording_numbers(run)
+    assert not got["paired"] and got["whole_spread"] is None
+    assert (got["overhead"], got["floor"], got["inputs"], got["own"]) == (0.12, 0.05, 0.14, 0.07)
+    run["ratios"] |= {
+        "recording overhead, paired (fraction of an epoch)": 0.085,
+        "gradient floor, paired (fraction of an epoch)": 0.07,
+        "input gradients, paired (fraction of an epoch)": 0.12,
+        "recorder's own work beyond the floor, paired (fraction of an epoch)": 0.015,
+    }
+    run["ratio_rounds"]["recording overhead (fraction of an epoch)"] = [0.3, -0.2, 0.1]
+    got = summary.recording_numbers(run)
+    assert got["paired"] and got["whole_spread"] == (-0.2, 0.3)
+    assert (got["overhead"], got["floor"], got["inputs"], got["own"]) == (0.085, 0.07, 0.12, 0.015)

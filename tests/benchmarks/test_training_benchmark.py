@@ -30,6 +30,31 @@ def test_loops_images_per_second_and_overhead_ratios(training):
     # the recorder timed its own observing; the package loop scored nothing
     assert loops["recorder"]["vog_wall_seconds"] > 0
     assert "vog_wall_seconds" not in loops["plain"]
+    # the paired measurement within the recorder's run: R, E, G and the run less the clock
+    p = loops["recorder"]["paired"]
+    assert p["vog_seconds"] == loops["recorder"]["vog_wall_seconds"]
+    assert 0 < p["evaluation_seconds"] and 0 < p["gradient_seconds"]
+    assert p["vog_seconds"] < p["run_seconds"]
+    epoch = p["run_seconds"] - p["vog_seconds"] + p["evaluation_seconds"]
+    assert q["recording overhead, paired (fraction of an epoch)"] == pytest.approx(
+        (p["vog_seconds"] - p["evaluation_seconds"]) / epoch
+    )
+
+
+def test_epoch_clock_leaves_the_model_as_it_was(training):
+    import torch
+
+    import vog
+
+    model = vog.experiments.LeNet(1, 10).train()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    x, y = torch.randn(20, 1, 28, 28), torch.randint(0, 10, (20,))
+    clock = training.EpochClock({"test": (x, y)})
+    assert clock.observe(model, 0) and clock.observe(model, 1)
+    assert model.training and all(p.requires_grad for p in model.parameters())
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert clock.evaluation > 0 and clock.gradient > 0
+    assert clock.own["wall"] >= clock.evaluation + clock.gradient
 
 
 def test_bad_settings_are_refused(training):
@@ -48,7 +73,20 @@ def test_ratios_are_medians_of_the_rounds(training):
         return {k: {"seconds": v * scale} for k, v in t.items()}
 
     rounds = [loops(1.0), loops(3.0), loops(1.0, recorder=1.2)]
+    # the paired measurement of each round: R 0.2, E 0.05, G 0.15 in a run of 1.15 s, so an
+    # epoch of the package loop is 1.0 s; the second round runs it twice as slow
+    for r, scale in zip(rounds, (1.0, 2.0, 1.0), strict=True):
+        r["recorder"]["paired"] = {
+            "vog_seconds": 0.2 * scale,
+            "evaluation_seconds": 0.05 * scale,
+            "gradient_seconds": 0.15 * scale,
+            "run_seconds": 1.15 * scale,
+        }
     q = training.median_ratios(rounds)
+    assert q["recording overhead, paired (fraction of an epoch)"] == pytest.approx(0.15)
+    assert q["gradient floor, paired (fraction of an epoch)"] == pytest.approx(0.10)
+    own = "recorder's own work beyond the floor, paired (fraction of an epoch)"
+    assert q[own] == pytest.approx(0.05)
     assert q["recording overhead (fraction of an epoch)"] == pytest.approx(0.1)
     assert q["gradient floor (fraction of an epoch)"] == pytest.approx(0.1)
     assert q["recorder's own work beyond the floor (fraction of an epoch)"] == pytest.approx(0.0)

@@ -183,3 +183,35 @@ def test_checkpoint_moments_are_exact_for_constant_pixels_and_keep_precision():
     mean, m2 = checkpoint_moments(maps.clone(), overwrite=True)
     torch.testing.assert_close(m2.double(), ref, rtol=1e-3, atol=0)
     torch.testing.assert_close(mean.double(), maps.double().mean(0), rtol=1e-7, atol=0)
+
+
+def test_welford_update_in_place_known_answer():
+    # one pixel seen at 1 and 3 (mean 2, M2 2); adding 8: mean 4, M2 2 + (8-2)*(8-4) = 26
+    mean, m2 = torch.tensor([2.0], dtype=torch.float64), torch.tensor([2.0], dtype=torch.float64)
+    x = torch.tensor([8.0], dtype=torch.float64)
+    vog.accumulator.welford_update_(2, mean, m2, x)
+    assert mean.tolist() == [4.0] and m2.tolist() == [26.0]
+    # the same with per-example counts as a tensor, and merge_moments (on copies) agrees
+    mean_a, m2_a = torch.tensor([[2.0], [5.0]]), torch.tensor([[2.0], [0.0]])
+    merged = vog.accumulator.merge_moments(
+        torch.tensor([[2.0], [1.0]]), mean_a, m2_a, 1.0, torch.tensor([[8.0], [7.0]])
+    )
+    assert mean_a.tolist() == [[2.0], [5.0]]  # inputs untouched
+    assert merged[0].tolist() == [[4.0], [6.0]] and merged[1].tolist() == [[26.0], [2.0]]
+
+
+def test_scattered_and_in_order_updates_agree():
+    """Indices in order update views in place; scattered ones gather and write back."""
+    torch.manual_seed(3)
+    grads = torch.randn(4, 12, 3, 3)
+    a, b = vog.VoGAccumulator(12, (3, 3)), vog.VoGAccumulator(12, (3, 3))
+    perm = torch.randperm(12)
+    for t in range(4):
+        a.update(torch.arange(12), grads[t])
+        b.update(perm[:5], grads[t, perm[:5]])
+        b.update(perm[5:], grads[t, perm[5:]])
+    torch.testing.assert_close(a.compute(), b.compute(), rtol=1e-12, atol=0)
+    torch.testing.assert_close(a.compute(), reference(grads), rtol=1e-10, atol=1e-12)
+    g = grads[0].clone()
+    a.update(torch.arange(12), g)
+    assert torch.equal(g, grads[0])  # the caller's gradients are never used as scratch

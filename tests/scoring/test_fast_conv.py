@@ -130,3 +130,46 @@ def test_recorder_scores_equal_with_and_without_forward_convolutions():
     torch.testing.assert_close(scores[True], scores[False], rtol=1e-4, atol=1e-10)
     with pytest.raises(ValueError, match="True, False or None"):
         vog.VoGRecorder({"d": (x, y)}, {"all": [0, 1]}, fast_conv=1)
+
+
+class GreyNet(nn.Module):
+    """A single-channel first layer (grey images), then a dense head."""
+
+    def __init__(self, c_out: int, k: int, padding: int):
+        super().__init__()
+        self.conv = nn.Conv2d(1, c_out, k, padding=padding)
+        self.head = nn.LazyLinear(4)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.conv(x)).flatten(1))
+
+
+@pytest.mark.parametrize("channels_last", [True, False])
+@pytest.mark.parametrize(("c_out", "k", "padding"), [(6, 5, 2), (20, 5, 0), (3, 3, 1), (1, 3, 1)])
+def test_single_input_channel_routes_equal_autograd(channels_last, c_out, k, padding, monkeypatch):
+    """One input channel: channels-last output gradients take the depthwise route (a view of
+    the backward kernel), others the dense one; both give autograd's input gradient."""
+    torch.manual_seed(c_out + k)
+    net = GreyNet(c_out, k, padding)
+    x = torch.randn(5, 1, 12, 13)
+    net(x)  # materialise the lazy head
+    net.eval().requires_grad_(False)
+    if channels_last:
+        net.to(memory_format=torch.channels_last)
+    y = torch.randint(0, 4, (5,))
+    ref = vog.input_gradients(net, x, y)
+    calls = []
+    conv2d = torch.nn.functional.conv2d
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("groups", 1))
+        return conv2d(*args, **kwargs)
+
+    monkeypatch.setattr(vog.fast_conv.F, "conv2d", spy)
+    with vog.scoring.conv_as_forward(net):
+        fast = vog.input_gradients(net, x, y)
+    torch.testing.assert_close(fast, ref, rtol=1e-4, atol=1e-6)
+    assert fast.shape == x.shape
+    # forward, then backward: grouped by the output channels on the channels-last route
+    depthwise = channels_last and c_out > 1
+    assert calls == [1, c_out if depthwise else 1]
