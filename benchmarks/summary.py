@@ -240,7 +240,8 @@ def recording_numbers(result: dict) -> dict:
     From the measurement paired within the recorder's run when the run has it,
     else from the comparison of whole loops: ``overhead``, ``floor``, ``inputs``
     (the input gradients alone) and ``own`` (the recorder's work beyond the
-    floor), each the median over rounds; ``paired`` (bool) says which; and
+    floor), each the median over rounds (None where the run lacks it); ``paired``
+    (bool) says which; and
     ``whole_spread``: the lowest and highest whole-loop overhead of its rounds
     (None without rounds), the timing noise of comparing whole loops.
     """
@@ -253,7 +254,8 @@ def recording_numbers(result: dict) -> dict:
         "inputs": f"input gradients{tag} (fraction of an epoch)",
         "own": f"recorder's own work beyond the floor{tag} (fraction of an epoch)",
     }
-    out: dict = {key: float(q[name]) for key, name in names.items()}
+    # runs recorded before a ratio existed lack it: None
+    out: dict = {key: (float(q[n]) if q.get(n) is not None else None) for key, n in names.items()}
     out["paired"] = paired
     whole = result.get("ratio_rounds", {}).get("recording overhead (fraction of an epoch)")
     out["whole_spread"] = (min(whole), max(whole)) if whole else None
@@ -311,8 +313,13 @@ def target_split(table: pd.DataFrame, column: str) -> tuple[int, int, str]:
         return 0, 0, "none"
     ok = rows[column] <= bound if op == "<=" else rows[column] >= bound
     miss = rows[~ok]
+
+    def shown(value: float) -> str:  # two decimals, more where two would round onto the bound
+        digits = next((d for d in (2, 3, 4) if round(value, d) != bound), 4)
+        return f"{value:.{digits}f}"
+
     listing = ", ".join(
-        f"{getattr(r, 'model', 'LeNet training')} ({r.run}) {r[column]:.2f}"
+        f"{getattr(r, 'model', 'LeNet training')} ({r.run}) {shown(r[column])}"
         + ("" if column.startswith("recording") else "x")
         for _, r in miss.iterrows()
     )

@@ -89,7 +89,10 @@ def merge_moments(
     (``count_b = 1``, ``M2 = 0``): Welford's update. Returns the merged
     ``(mean, m2)`` in the dtype of ``mean_a``.
     """
-    if m2_b is None:  # one new map: Welford's update, on copies
+    if m2_b is None:  # one new map: Welford's update, on broadcast copies
+        if not bool(torch.all(torch.as_tensor(count_b) == 1)):
+            raise ValueError(f"m2_b=None means one new map (count_b=1), got count_b={count_b}")
+        mean_a, m2_a, mean_b = torch.broadcast_tensors(mean_a, m2_a, mean_b)
         mean, m2 = mean_a.clone(), m2_a.clone()
         welford_update_(count_a, mean, m2, mean_b.to(mean.dtype, copy=True))
         return mean, m2

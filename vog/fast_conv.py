@@ -67,7 +67,10 @@ class _ForwardConvBackward(torch.autograd.Function):
                 padding=ctx.back_padding,
                 groups=c_out,
             )
-            return per_channel.sum(1, keepdim=True), None, None, None, None, None
+            # summed in at least float32 (a bfloat16 sum of many channels would round more)
+            acc = torch.promote_types(grad_out.dtype, torch.float32)
+            grad_in = per_channel.sum(1, keepdim=True, dtype=acc).to(grad_out.dtype)
+            return grad_in, None, None, None, None, None
         grad_in = F.conv2d(grad_out, flipped, padding=ctx.back_padding)
         return grad_in, None, None, None, None, None
 

@@ -185,3 +185,21 @@ def test_recording_numbers_read_the_paired_measurement_when_there_is_one(summary
     got = summary.recording_numbers(run)
     assert got["paired"] and got["whole_spread"] == (-0.2, 0.3)
     assert (got["overhead"], got["floor"], got["inputs"], got["own"]) == (0.085, 0.07, 0.12, 0.015)
+
+
+def test_a_miss_is_never_shown_as_the_bound(summary):
+    table = summary.pd.DataFrame(
+        [{"run": "r", "model": "resnet18", "ours / fastest correct": 1.1002}]
+    )
+    assert summary.target_split(table, "ours / fastest correct") == (0, 1, "resnet18 (r) 1.1002x")
+
+
+def test_recording_numbers_of_a_run_recorded_before_a_ratio_existed(summary):
+    old = {
+        "ratios": {
+            "recording overhead (fraction of an epoch)": 0.12,
+            "gradient floor (fraction of an epoch)": 0.05,
+        }
+    }
+    got = summary.recording_numbers(old)
+    assert got["overhead"] == 0.12 and got["inputs"] is None and got["own"] is None

@@ -215,3 +215,18 @@ def test_scattered_and_in_order_updates_agree():
     g = grads[0].clone()
     a.update(torch.arange(12), g)
     assert torch.equal(g, grads[0])  # the caller's gradients are never used as scratch
+
+
+def test_merge_moments_broadcasts_and_refuses_a_count_it_would_ignore():
+    # one running state for two pixels, one new map per example: broadcast to (2, 2)
+    merged = vog.accumulator.merge_moments(
+        1.0,
+        torch.tensor([[0.0, 2.0]]),
+        torch.zeros(1, 2),
+        1,
+        torch.tensor([[2.0, 2.0], [4.0, 0.0]]),
+    )
+    assert merged[0].tolist() == [[1.0, 2.0], [2.0, 1.0]]
+    assert merged[1].tolist() == [[2.0, 0.0], [8.0, 2.0]]
+    with pytest.raises(ValueError, match="count_b=1"):
+        vog.accumulator.merge_moments(1.0, torch.zeros(2), torch.zeros(2), 2.0, torch.ones(2))
