@@ -234,6 +234,16 @@ def training_rows(runs: dict[str, dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _recording_ratio(what: str, paired: bool) -> str:
+    """The name of a training benchmark ratio, e.g. ``"gradient floor, paired (fraction ...)"``."""
+    return f"{what}{', paired' if paired else ''} (fraction of an epoch)"
+
+
+def _is_paired(result: dict) -> bool:
+    """Whether a training benchmark run has the measurement paired within the recorder's run."""
+    return _recording_ratio("recording overhead", True) in result["ratios"]
+
+
 def recording_numbers(result: dict) -> dict:
     """The recording overhead of a training benchmark run and its parts, fractions of an epoch.
 
@@ -245,19 +255,20 @@ def recording_numbers(result: dict) -> dict:
     ``whole_spread``: the lowest and highest whole-loop overhead of its rounds
     (None without rounds), the timing noise of comparing whole loops.
     """
-    q = result["ratios"]
-    paired = "recording overhead, paired (fraction of an epoch)" in q
-    tag = ", paired" if paired else ""
+    q, paired = result["ratios"], _is_paired(result)
     names = {
-        "overhead": f"recording overhead{tag} (fraction of an epoch)",
-        "floor": f"gradient floor{tag} (fraction of an epoch)",
-        "inputs": f"input gradients{tag} (fraction of an epoch)",
-        "own": f"recorder's own work beyond the floor{tag} (fraction of an epoch)",
+        key: _recording_ratio(what, paired)
+        for key, what in (
+            ("overhead", "recording overhead"),
+            ("floor", "gradient floor"),
+            ("inputs", "input gradients"),
+            ("own", "recorder's own work beyond the floor"),
+        )
     }
     # runs recorded before a ratio existed lack it: None
     out: dict = {key: (float(q[n]) if q.get(n) is not None else None) for key, n in names.items()}
     out["paired"] = paired
-    whole = result.get("ratio_rounds", {}).get("recording overhead (fraction of an epoch)")
+    whole = result.get("ratio_rounds", {}).get(_recording_ratio("recording overhead", False))
     out["whole_spread"] = (min(whole), max(whole)) if whole else None
     return out
 
@@ -275,11 +286,9 @@ def recording_verdict(result: dict) -> str:
     run without rounds is judged on its median alone.
     """
     target = TARGETS["recording overhead (fraction of an epoch)"][1]
-    q = result["ratios"]
-    paired = "recording overhead, paired (fraction of an epoch)" in q
-    name = f"recording overhead{', paired' if paired else ''} (fraction of an epoch)"
-    overhead = q[name]
-    floor = q[f"gradient floor{', paired' if paired else ''} (fraction of an epoch)"]
+    q, paired = result["ratios"], _is_paired(result)
+    name = _recording_ratio("recording overhead", paired)
+    overhead, floor = q[name], q[_recording_ratio("gradient floor", paired)]
     per_round = sorted(result.get("ratio_rounds", {}).get(name, []))
     if len(per_round) >= 3:
         lo, hi = (float(pd.Series(per_round).quantile(p)) for p in (0.25, 0.75))

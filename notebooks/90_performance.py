@@ -334,10 +334,10 @@ if len(target_table):
 # measured within the recorder's own run instead: with R the recorder's time,
 # E and G the evaluation pass and the bare gradients timed right after it each
 # epoch, and T the run's time less theirs, an epoch of the package loop is
-# T - R + E, and the paired overhead, floor and own work are R - E, G - E and
-# R - G over it. Below, a small run made while this page was built, then the
-# recorded runs: the code before this release (its `note` says what it was)
-# and now.
+# T - R + E, and the paired overhead, floor and own work are R - E,
+# max(G - E, 0) and R - max(G, E) over it. Below, a small run made while
+# this page was built, then the recorded runs: the code before this release
+# (its `note` says what it was) and now.
 
 # %%
 train_bench = summary.run_training_benchmark(quick=training_quick, repeat=1)
@@ -443,11 +443,8 @@ glue(
 whole_median = record_run["ratios"]["recording overhead (fraction of an epoch)"]
 glue("perf_record_whole_median", f"{whole_median:.1%}", display=False)
 # before and after this release's changes: the first and the last recorded paired runs
-paired_runs = [
-    (run, summary.recording_numbers(r)["overhead"])
-    for run, r in train_runs.items()
-    if summary.recording_numbers(r)["paired"]
-]
+numbers = {run: summary.recording_numbers(r) for run, r in train_runs.items()}
+paired_runs = [(run, n["overhead"]) for run, n in numbers.items() if n["paired"]]
 glue(
     "perf_record_change",
     f"in the same paired measurement the overhead was {paired_runs[0][1]:.1%} with the "
