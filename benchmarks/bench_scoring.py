@@ -38,9 +38,9 @@ Methods:
   backward seeded with the one-hot of the class: the floor of any autograd VoG
   (on a CPU, PyTorch's convolution backward is several times slower than its
   forward).
-- ``gradient_fastconv``: the ``gradient`` loop with the convolutions'
-  input gradients computed as forward convolutions
-  (:func:`vog.scoring.conv_as_forward`), the route our default takes on the
+- ``gradient_fastconv``: the ``gradient`` loop with the input gradients of the
+  thin convolutions (few channels) computed as forward convolutions
+  (:func:`vog.fast_conv.fast_conv_route`), the route our default takes on the
   CPU. The *floor* of a model is the faster of ``gradient`` and
   ``gradient_fastconv``: the same passes, in the same loop order, as the
   fastest correct method.
@@ -52,14 +52,14 @@ Methods:
   seeding costs.
 - ``default`` (*ours*): :func:`vog.compute_vog` with its default options, what a
   user gets: sample-major, O(N) memory, and on the CPU the forward-convolution
-  route (``fast_conv=None``).
+  route for thin convolutions (few channels) (``fast_conv=None``).
 - ``streaming``: :func:`vog.compute_vog` ``mode="streaming", fast_conv=False``:
   checkpoint-major, per-pixel state, autograd's own kernels (the reference scores).
 - ``sample_major``: ``mode="sample_major", fast_conv=False``: O(N) memory with
   autograd's own kernels.
 - ``sample_major_vmap``: the same with ``vectorize=True``.
 - ``sample_major_fastconv``: the same with ``fast_conv=True`` (input gradients of
-  stride-1 convolutions as forward convolutions, :func:`vog.scoring.conv_as_forward`).
+  every stride-1 convolution as forward convolutions, :func:`vog.scoring.conv_as_forward`).
 - ``sample_major_bf16``: the same under bfloat16 autocast; its scores differ,
   so the Spearman correlation with the float32 scores is reported.
 - ``sample_major_compiled`` (with ``--with-compile``): the same with
@@ -68,12 +68,17 @@ Methods:
   the variance.
 - ``per_sample``: one example at a time (batch size 1), all maps kept.
 - ``captum``: Captum ``Saliency(abs=False)`` per checkpoint, all maps kept.
+
+On the CPU the script also times, in its own process, the reduction of one
+chunk's maps to VoG in one piece and in the cache-sized blocks our default uses
+(:func:`reduction_passes`): what the reduction's passes over memory cost.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
 import resource
 import statistics
@@ -151,17 +156,65 @@ COMPUTE_VOG_OPTIONS = {
 }
 
 
+def reduction_passes(
+    model: str, n: int, k: int, *, repeat: int = 3, clock: str = "wall", threads=None
+) -> dict:
+    """Seconds to reduce one chunk of a model's gradient maps to VoG (Eq. 2-4) on the CPU,
+    in one piece and in cache-sized blocks of examples (ours).
+
+    The chunk holds as many of the N examples as the sample-major mode puts in one
+    (:data:`vog.scoring.sample_major.CHUNK_BYTES` of maps and inputs); ``whole_s`` is
+    :func:`vog.scoring.sample_major._reduce` with a block as large as the chunk (each
+    pass streams the chunk from memory), ``blocked_s`` the same with its blocks of
+    :data:`vog.scoring.sample_major.REDUCE_BYTES`. The maps are random (the time does
+    not depend on them) and restored before each timed reduction; each time is the
+    best of ``repeat``.
+    """
+    from vog.scoring import sample_major
+
+    shape = INPUT_SHAPES[model]
+    pixels = math.prod(shape[1:])  # the channel mean
+    per_example = 4 * k * pixels + 4 * math.prod(shape)
+    rows = max(1, min(n, sample_major.CHUNK_BYTES // per_example))
+    source = torch.randn(k, rows, *shape[1:])
+    maps = torch.empty_like(source)
+    tick = CLOCKS[clock]
+    before_threads, block = torch.get_num_threads(), sample_major.REDUCE_BYTES
+    times = {}
+    try:
+        if threads:
+            torch.set_num_threads(threads)
+        for name, size in (("whole_s", source.numel() * 4), ("blocked_s", block)):
+            sample_major.REDUCE_BYTES = size
+            runs = []
+            for _ in range(repeat + 1):  # the first run warms up
+                maps.copy_(source)
+                start = tick()
+                sample_major._reduce(maps)
+                runs.append(tick() - start)
+            times[name] = min(runs[1:])
+    finally:
+        sample_major.REDUCE_BYTES = block
+        torch.set_num_threads(before_threads)
+    return {"examples": rows, **times}
+
+
+#: Input shape of one example, per model.
+INPUT_SHAPES = {"mlp": (1, 28, 28), "lenet": (1, 28, 28), "resnet18": (3, 32, 32)}
+
+
 def build(model: str, n: int, k: int, seed: int = 0):
     """K checkpoints of one architecture and N random examples."""
     torch.manual_seed(seed)
     if model == "mlp":
-        make, shape, classes = (lambda: vog.experiments.MLP(784, (256, 128), 10)), (1, 28, 28), 10
+        make, classes = (lambda: vog.experiments.MLP(784, (256, 128), 10)), 10
     elif model == "lenet":
-        make, shape, classes = (lambda: vog.experiments.LeNet(1, 10)), (1, 28, 28), 10
+        make, classes = (lambda: vog.experiments.LeNet(1, 10)), 10
     elif model == "resnet18":
-        make, shape, classes = (lambda: vog.experiments.ResNet18(10)), (3, 32, 32), 10
+        make, classes = (lambda: vog.experiments.ResNet18(10)), 10
     else:
         raise ValueError(f"unknown model {model!r}; choose one of {sorted(SIZES)}")
+    shape = INPUT_SHAPES[model]
     ckpts = [make().eval() for _ in range(k)]
     x = torch.randn(n, *shape)
     y = torch.randint(0, classes, (n,))
@@ -242,9 +295,9 @@ def run_method(method: str, ckpts, x, y, batch_size: int, device: str) -> torch.
                     seeded(m, xx, yy)
             return None
         with ExitStack() as stack:
-            if method == "gradient_fastconv":
+            if method == "gradient_fastconv":  # the default's route on the CPU
                 for m in ckpts:
-                    stack.enter_context(vog.scoring.conv_as_forward(m))
+                    stack.enter_context(vog.fast_conv.fast_conv_route(m, None, "cpu"))
             for chunk in _chunks(batches(batch_size), len(ckpts)):
                 chunk = [(xb.to(dev).requires_grad_(True), yb.to(dev)) for xb, yb in chunk]
                 for m in ckpts:
@@ -420,6 +473,10 @@ def benchmark(
                 r["correct"] = correct(name, r)
             results["models"][model] = {"n": n, "k": k, "batch_size": bs, "methods": rows}
             results["models"][model]["fastest_correct"] = fastest_correct(rows)
+            if torch.device(device).type == "cpu":
+                results["models"][model]["reduction"] = reduction_passes(
+                    model, n, k, repeat=repeat, clock=clock, threads=threads
+                )
             results["models"][model]["ratios"] = ratios(results["models"][model])
     return results
 
@@ -492,7 +549,13 @@ def ratios(model_result: dict) -> dict:
         "streaming / ours (time)": time_ratio("streaming", "default"),
         "vmap / loop (time)": time_ratio("sample_major_vmap", "sample_major"),
         "captum / ours (time)": time_ratio("captum", "default"),
+        "reduction passes: whole chunk / cache-sized blocks (reduction time)": None,
     }
+    red = model_result.get("reduction")
+    if red:
+        out["reduction passes: whole chunk / cache-sized blocks (reduction time)"] = (
+            red["whole_s"] / red["blocked_s"]
+        )
     if "store_all" in r:
         ours, store = r["default"], r["store_all"]
         out["store_all / ours (peak memory)"] = store["peak_mb"] / max(ours["peak_mb"], 1e-3)

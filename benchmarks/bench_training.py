@@ -122,14 +122,13 @@ def gradient_pass(model: nn.Module, scored: dict) -> None:
     """The input gradients of every scored set once, nothing kept (the model is restored).
 
     Through the same convolution route as the recorder's default (on the CPU the
-    input gradients of convolutions as forward convolutions,
-    :func:`vog.fast_conv.wants_fast_conv`) and in its batches, so that it is a
+    input gradients of thin convolutions as forward convolutions,
+    :func:`vog.fast_conv.fast_conv_route`) and in its batches, so that it is a
     floor of the recorder.
     """
     with ExitStack() as stack:
         stack.enter_context(vog.gradients.frozen_eval(model))
-        if vog.fast_conv.wants_fast_conv(None, "cpu"):
-            stack.enter_context(vog.scoring.conv_as_forward(model))
+        stack.enter_context(vog.fast_conv.fast_conv_route(model, None, "cpu"))
         for x, y in scored.values():
             for xb, yb in zip(x.split(SCORE_BATCH), y.split(SCORE_BATCH), strict=True):
                 xx = xb.clone().requires_grad_(True)

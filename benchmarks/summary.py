@@ -23,6 +23,7 @@ __all__ = [
     "TARGETS",
     "CAUSES",
     "cause_table",
+    "conv_route_table",
     "run_training_benchmark",
     "training_table",
     "training_rows",
@@ -72,7 +73,14 @@ CAUSES = {
     "conv route: autograd / forward convolutions (gradient time)": (
         "convolution backward kernel",
         "the floor with autograd's backward-data kernels over the same floor with the "
-        "input gradients computed as forward convolutions (our default on the CPU)",
+        "input gradients of thin convolutions computed as forward convolutions (our default "
+        "on the CPU)",
+    ),
+    "reduction passes: whole chunk / cache-sized blocks (reduction time)": (
+        "reduction passes",
+        "reducing one chunk's K maps per example to VoG (Eq. 2-4) in one piece, each pass "
+        "streaming the chunk from memory, over the same in cache-sized blocks of examples "
+        "(ours)",
     ),
     "streaming / ours (time)": (
         "per-pixel running state",
@@ -198,6 +206,25 @@ def cause_table(result: dict) -> pd.DataFrame:
     table = pd.DataFrame(rows).T
     table["compares"] = [what for _, what in CAUSES.values()]
     return table
+
+
+def conv_route_table(result: dict) -> pd.DataFrame:
+    """One row per layer shape of a ``bench_conv_route.py`` run: autograd's time over the
+    forward route's (above 1: the forward route is faster) and the route the CPU default
+    takes for that layer."""
+    rows = [
+        {
+            "C_in": r["c_in"],
+            "C_out": r["c_out"],
+            "kernel": r["kernel"],
+            "size": r["size"],
+            "layout": "channels-last" if r["channels_last"] else "NCHW",
+            "autograd / forward": r["ratio"],
+            "default route": r["default_route"],
+        }
+        for r in result["rows"]
+    ]
+    return pd.DataFrame(rows)
 
 
 def run_training_benchmark(*, quick: bool = True, repeat: int = 1, clock: str = "wall") -> dict:

@@ -26,9 +26,10 @@
 #   (an input gradient costs about two forwards where the backward kernels are
 #   as fast as the forward ones; PyTorch's CPU convolution backward is several
 #   times slower than its forward for convolutions with few channels);
-# - **gradient_fastconv**: the same passes with the input gradients of
-#   convolutions computed as forward convolutions
-#   ({func}`vog.scoring.conv_as_forward`). The faster of the two is the
+# - **gradient_fastconv**: the same passes with the input gradients of thin
+#   convolutions (at most {glue:text}`perf_conv_bound` input and output channels)
+#   computed as forward convolutions ({func}`vog.fast_conv.fast_conv_route`, the
+#   default's route on a CPU). The faster of the two is the
 #   *floor*: what any VoG built on these gradients needs, in the loop order of
 #   the fastest method;
 # - **gradient_batch_major** and **gradient_gather**: the same floor run
@@ -38,16 +39,16 @@
 #   `vog score` and the shards run it): sample-major, the data cut into chunks
 #   of a few batches, every checkpoint's gradients of a chunk written into one
 #   reused buffer and reduced at once to one VoG (and gradient magnitude) per
-#   example, O(N) memory; on the CPU with the convolutions' input gradients as
-#   forward convolutions;
+#   example, O(N) memory; on the CPU with the input gradients of thin
+#   convolutions as forward convolutions;
 # - **sample_major**: the same with autograd's own convolution kernels
 #   (`fast_conv=False`);
 # - **streaming** (`mode="streaming", fast_conv=False`, the reference scores):
 #   one checkpoint at a time, per-pixel running state, O(N x pixels) memory;
 # - **sample_major_vmap**: the K checkpoints in one `torch.func.vmap` call;
-# - **sample_major_fastconv**: input gradients of stride-1 convolutions
-#   computed as forward convolutions ({func}`vog.scoring.conv_as_forward`), for CPUs
-#   whose convolution backward kernels are slow;
+# - **sample_major_fastconv**: input gradients of every stride-1 convolution
+#   computed as forward convolutions (`fast_conv=True`,
+#   {func}`vog.scoring.conv_as_forward`), thin or wide;
 # - **sample_major_bf16**: under bfloat16 autocast;
 # - **store_all**: every gradient map kept, variance at the end (the usual
 #   implementation, at its most frugal: one float32 tensor of all K x N maps
@@ -65,21 +66,38 @@
 # - Our default scoring (O(N) memory) takes at most {glue:text}`perf_fastest_worst`
 #   times the time of the fastest method whose scores are VoG, over the models
 #   of the recorded runs (target: at most 1.1x): {glue:text}`perf_fastest_verdict`.
-#   On a CPU `default` and `sample_major_fastconv` run the very same code, yet
+#   On a CPU, for the MLP and the LeNet (no convolution wider than the bound
+#   below), `default` and `sample_major_fastconv` run the very same code, yet
 #   their times differ by {glue:text}`perf_same_code_spread` between processes in
 #   these runs: that is the timing noise a 1.1x target is tested against, and
 #   the small (`quick`) sizes suffer most from it. Runs recorded with
 #   `--rounds` run every method's process once per round and take the ratio
 #   of ours to the fastest correct method as the median over the rounds of the
 #   ratio within a round, which a change of the machine's speed between rounds
-#   does not move. {glue:text}`perf_fastest_who` `sample_major_vmap` runs the K checkpoints
-#   as one batched call (`vectorize=True`), which pays off on an MLP's small
-#   matrix products; the methods that keep every map (`store_all`, `captum`)
-#   differentiate with autograd's own convolution kernels, which on the
-#   ResNet-18's wide layers are no slower than the forward-convolution route
-#   the default takes on a CPU (the `conv route` row of "What each cause
-#   costs"). Making the default choose among these routes per model is not
-#   done yet: until then, `vectorize=True` and `fast_conv=False` are options.
+#   does not move. {glue:text}`perf_fastest_change` {glue:text}`perf_fastest_who`
+# - What changed in the default, cause by cause (the table "What each cause
+#   costs" has the ratios): the maps of a chunk are reduced to Eq. 2-4 a
+#   cache-sized block of examples at a time, so the reduction's five passes
+#   (shift, mean, deviations, squares, sums) run in the core's cache instead of
+#   streaming the whole chunk from memory each time (in this build the whole
+#   chunk takes {glue:text}`perf_reduce_gain` the time of the blocks: the
+#   `reduction passes` row); a chunk holds 16 MB of maps instead of
+#   64 MB, since the loop order within a chunk gains little and a buffer above
+#   glibc's 32 MB mmap threshold is paged in afresh on every call; and the
+#   forward-convolution route is taken only for thin layers (at most
+#   {glue:text}`perf_conv_bound` input and output channels). Per layer
+#   (`benchmarks/bench_conv_route.py`, the run {glue:text}`perf_conv_run`, the
+#   table under "What each cause costs"), autograd's kernel takes
+#   {glue:text}`perf_conv_lenet` the time of the forward route on LeNet's first
+#   layer (1 -> 6 channels, 5x5): {glue:text}`perf_conv_lenet_verdict` (LeNet's
+#   scoring time: the `conv route` row). Over all the thin layers measured it
+#   takes {glue:text}`perf_conv_thin`, and on the wider ones
+#   {glue:text}`perf_conv_wide`: beyond the thinnest layers the route gains
+#   nothing on the median, and on a ResNet's wide layers it would also copy
+#   their flipped kernels (45 MB for a ResNet-18) for nothing. The per-layer
+#   ratios move between runs of the same script by tens of percent on this
+#   machine, so the bound is a coarse rule, not a tuned one: it keeps the
+#   layers where the gain is large and leaves the rest to autograd.
 # - Its own work beyond the input gradients (checks, the clone, the maps and
 #   the reduction of Eq. 2-4) costs at most {glue:text}`perf_own_worst` times
 #   the gradient floor in its loop order; the loop order and the backward's
@@ -133,10 +151,13 @@ device = "cpu"  # cpu or cuda
 repeat = 1  # each time is the best of this many runs (the recorded runs below use 3)
 methods = []  # the script's methods to measure at build time (empty: all)
 recorded = [
-    "benchmarks/results/cpu-2026-11-27-rounds.json",
+    "benchmarks/results/cpu-2026-11-28-rounds.json",
+    "benchmarks/results/cpu-2026-11-28-mlp-full.json",
     "benchmarks/results/cpu-2026-11-27-lenet-full.json",
     "benchmarks/results/cpu-2026-11-24-resnet18-scale.json",
 ]  # runs recorded with the script, shown as written
+scoring_before = "benchmarks/results/cpu-2026-11-27-rounds.json"  # the same run, code before
+conv_route = "benchmarks/results/cpu-2026-11-28-conv-route.json"  # bench_conv_route.py
 training_recorded = [
     "benchmarks/results/cpu-2026-11-27-training-paired-before.json",
     "benchmarks/results/cpu-2026-11-27-training-paired.json",
@@ -256,6 +277,18 @@ plt.show()
 # %%
 causes = summary.cause_table(bench)
 causes.style.format({m: "{:.2f}x" for m in bench["models"]}, na_rep="-")
+
+# %% [markdown]
+# The convolution route per layer, from the recorded run of
+# `benchmarks/bench_conv_route.py` (one thread, CPU time, best of its passes;
+# `autograd / forward` above 1: the forward route is faster; `default route`:
+# the route the CPU default takes for that layer):
+
+# %%
+conv_runs = summary.load_results([conv_route])
+if conv_runs:
+    conv_table = summary.conv_route_table(next(iter(conv_runs.values())))
+    display(conv_table.style.format({"autograd / forward": "{:.2f}x"}).hide(axis="index"))
 
 # %% [markdown]
 # ## Recorded runs
@@ -387,15 +420,83 @@ glue(
     else f"fails for {n_fast_all - n_fast} of {n_fast_all} ({fast_miss})",
     display=False,
 )
-# On a CPU the default and sample_major_fastconv run the same code: the spread of their
-# times between processes is the runs' timing noise, against which a 1.1x target is tested
-# (each round's processes where a run has rounds, else the best times)
+# what changed: the same measurement (the first recorded run) with the code before
+before = summary.load_results([scoring_before])
+first_run = next(iter(runs), None)
+
+
+def _fastest_ratios(rec: dict) -> str:
+    return ", ".join(
+        f"{m} {r['ratios']['ours / fastest correct (time)']:.2f}x"
+        for m, r in rec["models"].items()
+        if "ours / fastest correct (time)" in r["ratios"]
+    )
+
+
+glue(
+    "perf_fastest_change",
+    f"In the same measurement with the code before (`{next(iter(before))}`) ours took "
+    f"{_fastest_ratios(next(iter(before.values())))} of the fastest correct method; in "
+    f"`{first_run}` it takes {_fastest_ratios(runs[first_run])}."
+    if before and first_run
+    else "",
+    display=False,
+)
+# the convolution route per layer (bench_conv_route.py) and the reduction in blocks
+glue("perf_conv_bound", str(vog.fast_conv.CPU_MAX_CHANNELS), display=False)
+lenet_first = (
+    conv_table[(conv_table["C_in"] == 1) & (conv_table["C_out"] == 6)] if conv_runs else []
+)
+glue(
+    "perf_conv_lenet",
+    " and ".join(
+        f"{r['autograd / forward']:.2f}x ({r['layout']})" for _, r in lenet_first.iterrows()
+    )
+    if len(lenet_first)
+    else "(not measured)",
+    display=False,
+)
+glue(
+    "perf_conv_lenet_verdict",
+    "there the route pays"
+    if len(lenet_first) and (lenet_first["autograd / forward"] > 1).all()
+    else "even there the route does not pay in every layout of this run",
+    display=False,
+)
+for side, key in (("forward", "perf_conv_thin"), ("autograd", "perf_conv_wide")):
+    s = next(iter(conv_runs.values()))["summary"].get(side) if conv_runs else None
+    glue(
+        key,
+        f"{s['min']:.2f}x to {s['max']:.2f}x (median {s['median']:.2f}x, {s['n']} layers)"
+        if s
+        else "(not measured)",
+        display=False,
+    )
+glue("perf_conv_run", f"`{next(iter(conv_runs))}`" if conv_runs else "(none)", display=False)
+reduce_gain = [
+    r["ratios"]["reduction passes: whole chunk / cache-sized blocks (reduction time)"]
+    for r in bench["models"].values()
+    if "reduction passes: whole chunk / cache-sized blocks (reduction time)" in r["ratios"]
+]
+glue(
+    "perf_reduce_gain",
+    "(not measured)"
+    if not reduce_gain
+    else f"{reduce_gain[0]:.1f}x"
+    if len(reduce_gain) == 1
+    else f"{min(reduce_gain):.1f}x to {max(reduce_gain):.1f}x",
+    display=False,
+)
+# On a CPU the default and sample_major_fastconv run the same code for models without
+# convolutions wider than the bound (MLP, LeNet): the spread of their times between
+# processes is the runs' timing noise, against which a 1.1x target is tested (each round's
+# processes where a run has rounds, else the best times)
 spreads = [
     abs(a / b - 1)
     for rec in runs.values()
     if rec["device"].startswith("CPU")
-    for r in rec["models"].values()
-    if {"default", "sample_major_fastconv"} <= set(r["methods"])
+    for model, r in rec["models"].items()
+    if model in ("mlp", "lenet") and {"default", "sample_major_fastconv"} <= set(r["methods"])
     for a, b in zip(
         r["methods"]["default"].get("round_seconds", [r["methods"]["default"]["seconds"]]),
         r["methods"]["sample_major_fastconv"].get(
@@ -510,5 +611,8 @@ glue("perf_record_verdict", record_verdict, display=False)
 # 2. Compare the loop over checkpoints with `vmap` (`-p quick false` on a GPU,
 #    or `--methods sample_major sample_major_vmap` on a CPU): which wins where?
 # 3. Score your own checkpoints with `vog score ... --no-fast-conv` and without
-#    (on a CPU the default computes convolutions' input gradients as forward
+#    (on a CPU the default computes thin convolutions' input gradients as forward
 #    convolutions), and check that the two score files agree to float32 rounding.
+# 4. Time the two convolution routes on your own layers' shapes: edit `SHAPES` in
+#    `benchmarks/bench_conv_route.py`, run it twice, and see how far the ratios move
+#    between runs before reading much into one.

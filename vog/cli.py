@@ -203,8 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--fast-conv",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="back-propagate through stride-1 convolutions with forward convolutions "
-        "(default: on for the CPU, off elsewhere)",
+        help="back-propagate through stride-1 convolutions with forward convolutions: "
+        "--fast-conv every such layer, --no-fast-conv none (default: on the CPU the thin "
+        "layers, at most vog.fast_conv.CPU_MAX_CHANNELS channels; none elsewhere)",
     )
     sc.add_argument("--progress", action="store_true")
     sc.set_defaults(func=_score)

@@ -25,22 +25,40 @@ computed as a depthwise convolution summed over the output channels instead,
 
 Scoring (:class:`vog.ScoringOptions` ``fast_conv``) and the training recorder
 (:class:`vog.VoGRecorder`) use it by default on the CPU, where PyTorch's
-backward-data kernel is the slow part (see :func:`wants_fast_conv`);
-``fast_conv=False`` turns it off, ``True`` forces it on any device.
+backward-data kernel is the slow part (see :func:`wants_fast_conv`), for the
+thin layers (at most :data:`CPU_MAX_CHANNELS` input and output channels), where it pays
+(:func:`fast_conv_route`); ``fast_conv=False`` turns it off, ``True`` forces it
+on every eligible layer on any device.
 """
 
 from __future__ import annotations
 
 import types
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import cast
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["conv_as_forward", "conv_eligible", "wants_fast_conv"]
+__all__ = [
+    "CPU_MAX_CHANNELS",
+    "conv_as_forward",
+    "conv_eligible",
+    "fast_conv_route",
+    "wants_fast_conv",
+]
+
+#: On the CPU the default route (``fast_conv=None``) changes only convolutions with at
+#: most this many input and output channels: thin layers, for which oneDNN's
+#: backward-data kernel is slow and the forward route up to 2x faster (LeNet's 1 -> 6
+#: layer: 1.4-2.1x, 3 -> 6: up to 2.3x). With more channels on either side it gains
+#: nothing and can lose (a 1 -> 32 or 3 -> 64 stem: 0.5-1.05x, ResNet-18's 64-512-channel
+#: layers: 0.8-1.05x, whose flipped kernels, 45 MB, would also be copied for nothing).
+#: Per-layer ratios vary between runs of ``benchmarks/bench_conv_route.py`` (recorded:
+#: ``benchmarks/results/cpu-2026-11-28-conv-route.json``), which measures them.
+CPU_MAX_CHANNELS = 16
 
 
 class _ForwardConvBackward(torch.autograd.Function):
@@ -132,15 +150,26 @@ def conv_eligible(module: nn.Module) -> bool:
     )
 
 
+def _widest(conv: nn.Conv2d) -> int:
+    return max(conv.in_channels, conv.out_channels)
+
+
 @contextmanager
-def conv_as_forward(model: nn.Module) -> Iterator[int]:
+def conv_as_forward(model: nn.Module, *, max_channels: int | None = None) -> Iterator[int]:
     """Within the context, eligible convolutions of ``model`` back-propagate by forward convs.
 
     Call it with the model frozen (``vog.input_gradients`` and the scoring
     functions freeze it; parameters requiring grad make a layer ineligible).
-    Yields the number of layers changed; their ``forward`` is restored on exit.
+    ``max_channels``: change only the eligible layers with at most this many
+    input and output channels (None: all of them). Yields the number of layers changed;
+    their ``forward`` is restored on exit.
     """
-    changed = [m for m in model.modules() if conv_eligible(m)]
+    changed = [
+        m
+        for m in model.modules()
+        if conv_eligible(m)
+        and (max_channels is None or _widest(cast(nn.Conv2d, m)) <= max_channels)
+    ]
     _absent = object()
     previous = [m.__dict__.get("forward", _absent) for m in changed]  # a user's own patch
     try:
@@ -154,3 +183,19 @@ def conv_as_forward(model: nn.Module) -> Iterator[int]:
                 m.__dict__.pop("forward", None)
             else:
                 m.__dict__["forward"] = old
+
+
+def fast_conv_route(
+    model: nn.Module, setting: bool | None, device: torch.device | str
+) -> AbstractContextManager[int]:
+    """The convolution route a scoring call takes on ``device``, as a context manager.
+
+    ``setting`` False (or None off the CPU, :func:`wants_fast_conv`): autograd's own
+    kernels (a context that changes nothing and yields 0). True: every eligible layer
+    as forward convolutions. None on the CPU: the eligible layers with at most
+    :data:`CPU_MAX_CHANNELS` input and output channels, where the forward route pays.
+    Enter it with the model frozen; it yields the number of layers changed.
+    """
+    if not wants_fast_conv(setting, device):
+        return nullcontext(0)
+    return conv_as_forward(model, max_channels=None if setting else CPU_MAX_CHANNELS)

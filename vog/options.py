@@ -72,7 +72,9 @@ class ScoringOptions:
         rounding); not with ``vectorize``, ``autocast`` or ``compile``. None
         (default): on for the CPU, where PyTorch's backward-data kernel is the
         slow part of scoring a small CNN (:func:`vog.fast_conv.wants_fast_conv`),
-        off on accelerators and with those options.
+        for the layers with at most :data:`vog.fast_conv.CPU_MAX_CHANNELS` input
+        and output channels (:func:`vog.fast_conv.fast_conv_route`); off on accelerators and
+        with those options. True: every eligible layer, on any device.
 
     Raises
     ------
@@ -129,15 +131,22 @@ class ScoringOptions:
         if self.fast_conv and (self.vectorize or self.autocast or self.compile):
             raise ValueError("fast_conv=True works without vectorize, autocast and compile")
 
+    @property
+    def fast_conv_setting(self) -> bool | None:
+        """``fast_conv`` as the scoring loop applies it: None (automatic) is False with
+        ``vectorize``, ``autocast`` or ``compile``, which the forward route does not serve."""
+        if self.fast_conv is None and (self.vectorize or self.autocast or self.compile):
+            return False
+        return self.fast_conv
+
     def uses_fast_conv(self, device: torch.device | str) -> bool:
         """Whether scoring on ``device`` computes convolutions' input gradients as forward ones.
 
         ``fast_conv`` when given; None: :func:`vog.fast_conv.wants_fast_conv` (on the
-        CPU), unless ``vectorize``, ``autocast`` or ``compile`` is set.
+        CPU, for thin layers (few channels): :func:`vog.fast_conv.fast_conv_route`),
+        unless ``vectorize``, ``autocast`` or ``compile`` is set.
         """
-        if self.fast_conv is None and (self.vectorize or self.autocast or self.compile):
-            return False
-        return wants_fast_conv(self.fast_conv, device)
+        return wants_fast_conv(self.fast_conv_setting, device)
 
     @classmethod
     def build(cls, options: ScoringOptions | None = None, **changes: Any) -> ScoringOptions:

@@ -33,7 +33,7 @@ from torch.utils.data import Dataset
 from ._checks import check_choice, integer_labels
 from .accumulator import VoGAccumulator
 from .data import as_dataset, as_loader, dataset_labels
-from .fast_conv import conv_as_forward, wants_fast_conv
+from .fast_conv import fast_conv_route
 from .gradients import frozen_eval, logits_and_gradients, pixel_shape_of, reduce_channels
 from .observers import Cost
 from .options import CHOICES
@@ -92,7 +92,8 @@ class VoGRecorder:
     fast_conv : bool or None, keyword-only
         Input gradients of stride-1 convolutions as forward convolutions
         (:func:`vog.scoring.conv_as_forward`, the same gradients up to float32
-        rounding); None (default): on the CPU (:func:`vog.fast_conv.wants_fast_conv`).
+        rounding); None (default): on the CPU, for thin layers (few channels)
+        (:func:`vog.fast_conv.fast_conv_route`).
     """
 
     def __init__(
@@ -151,8 +152,8 @@ class VoGRecorder:
         self._place(device)
         with ExitStack() as stack:
             stack.enter_context(frozen_eval(model))
-            if wants_fast_conv(self.fast_conv, device):  # after freezing (frozen convs only)
-                stack.enter_context(conv_as_forward(model))
+            # after freezing (conv_as_forward changes frozen convolutions only)
+            stack.enter_context(fast_conv_route(model, self.fast_conv, device))
             for name, ds in self.data.items():
                 self._observe_one(model, name, ds, epoch, device)
         self._observed.append(epoch)

@@ -33,3 +33,9 @@ def summary():
 def training():
     yield _load("bench_training")
     sys.modules.pop("bench_bench_training", None)
+
+
+@pytest.fixture(scope="module")
+def conv_route():
+    yield _load("bench_conv_route")
+    sys.modules.pop("bench_bench_conv_route", None)

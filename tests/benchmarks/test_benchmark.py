@@ -27,6 +27,12 @@ def test_subset_of_methods_at_custom_sizes(bench):
     assert mr["ratios"]["store_all / ours (peak memory)"] == pytest.approx(
         r["store_all"]["peak_mb"] / max(r["default"]["peak_mb"], 1e-3)
     )
+    # the reduction's passes, timed in the parent process: one chunk (here all 96 examples)
+    red = mr["reduction"]
+    assert red["examples"] == 96 and red["whole_s"] > 0 and red["blocked_s"] > 0
+    assert mr["ratios"][
+        "reduction passes: whole chunk / cache-sized blocks (reduction time)"
+    ] == pytest.approx(red["whole_s"] / red["blocked_s"])
     # ratios of methods that did not run are left out, not filled in
     assert "captum / ours (time)" not in mr["ratios"]
     assert "ours / gradient (time)" not in mr["ratios"]
@@ -137,3 +143,26 @@ def test_paired_ratio_is_the_median_within_rounds(bench):
     assert bench.paired_ratio(methods, "default", "other") == pytest.approx(1.0)
     single = {"default": {"seconds": 1.5}, "other": {"seconds": 1.0}}
     assert bench.paired_ratio(single, "default", "other") == pytest.approx(1.5)
+
+
+def test_reduction_passes_take_one_chunk_and_restore_the_block(bench, monkeypatch):
+    import torch
+
+    from vog.scoring import sample_major
+
+    block, threads = sample_major.REDUCE_BYTES, torch.get_num_threads()
+    per_example = 4 * 4 * 32 * 32 + 4 * 3 * 32 * 32  # K=4 float32 maps + the input
+    red = bench.reduction_passes("resnet18", 10**6, 4, repeat=1, clock="cpu", threads=1)
+    assert red["examples"] == sample_major.CHUNK_BYTES // per_example
+    assert sample_major.REDUCE_BYTES == block and torch.get_num_threads() == threads
+    sizes = []
+
+    def spy(maps):
+        sizes.append(sample_major.REDUCE_BYTES)
+        raise RuntimeError("broken reduction")
+
+    monkeypatch.setattr(sample_major, "_reduce", spy)
+    with pytest.raises(RuntimeError, match="broken"):
+        bench.reduction_passes("mlp", 8, 2, repeat=1)
+    assert sizes == [8 * 2 * 28 * 28 * 4]  # the whole chunk in one block, first
+    assert sample_major.REDUCE_BYTES == block  # restored after a failure too

@@ -203,3 +203,31 @@ def test_recording_numbers_of_a_run_recorded_before_a_ratio_existed(summary):
     }
     got = summary.recording_numbers(old)
     assert got["overhead"] == 0.12 and got["inputs"] is None and got["own"] is None
+
+
+def test_conv_route_table_keeps_each_measured_row(summary):
+    rows = [
+        {
+            "c_in": 1,
+            "c_out": 6,
+            "kernel": 5,
+            "size": 28,
+            "channels_last": False,
+            "ratio": 2.0,
+            "default_route": "forward",
+        },
+        {
+            "c_in": 64,
+            "c_out": 64,
+            "kernel": 3,
+            "size": 32,
+            "channels_last": True,
+            "ratio": 0.9,
+            "default_route": "autograd",
+        },
+    ]
+    table = summary.conv_route_table({"rows": rows})
+    assert list(table["autograd / forward"]) == [2.0, 0.9]
+    assert list(table["layout"]) == ["NCHW", "channels-last"]
+    assert list(table["default route"]) == ["forward", "autograd"]
+    assert list(table["C_in"]) == [1, 64]

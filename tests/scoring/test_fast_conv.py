@@ -173,3 +173,59 @@ def test_single_input_channel_routes_equal_autograd(channels_last, c_out, k, pad
     # forward, then backward: grouped by the output channels on the channels-last route
     depthwise = channels_last and c_out > 1
     assert calls == [1, c_out if depthwise else 1]
+
+
+class Widening(nn.Module):
+    """A thin stem (taken by the default CPU route) and wider layers (left alone)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.mid = nn.Conv2d(8, 20, 3, padding=1)  # more output channels than the default
+        self.top = nn.Conv2d(20, 4, 3, padding=1)  # more input channels than the default
+        self.head = nn.Linear(4, 4)
+
+    def forward(self, x):
+        x = torch.relu(self.mid(torch.relu(self.stem(x))))
+        return self.head(self.top(x).mean(dim=(2, 3)))
+
+
+def test_default_cpu_route_changes_thin_layers_only(monkeypatch):
+    from vog.fast_conv import CPU_MAX_CHANNELS, fast_conv_route
+
+    assert 8 <= CPU_MAX_CHANNELS < 20
+    net = Widening().eval().requires_grad_(False)
+
+    def changed():
+        return sorted(n for n, m in net.named_modules() if "forward" in m.__dict__)
+
+    with fast_conv_route(net, None, "cpu") as n:
+        assert n == 1 and changed() == ["stem"]
+    with fast_conv_route(net, True, "cuda") as n:  # forced: every eligible layer, any device
+        assert n == 3 and changed() == ["mid", "stem", "top"]
+    for setting, device in ((False, "cpu"), (None, "cuda")):
+        with fast_conv_route(net, setting, device) as n:
+            assert n == 0 and changed() == []
+    with vog.scoring.conv_as_forward(net, max_channels=20) as n:
+        assert n == 3
+    assert changed() == []
+    # the scoring default takes the same route: the wider layers run autograd's kernels
+    calls = []
+    real = torch.nn.functional.conv2d
+
+    def spy(x, w, *args, **kwargs):
+        calls.append(tuple(w.shape))
+        return real(x, w, *args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.functional, "conv2d", spy)
+    torch.manual_seed(0)
+    ckpts = [Widening().eval() for _ in range(2)]
+    x, y = torch.randn(6, 3, 8, 8), torch.randint(0, 4, (6,))
+    default = vog.compute_vog(ckpts, (x, y), device="cpu")
+    assert (3, 8, 3, 3) in calls  # the stem's backward as a forward convolution
+    assert (8, 20, 3, 3) not in calls  # the wider layers' backward is autograd's
+    assert (20, 4, 3, 3) not in calls
+    calls.clear()
+    forced = vog.compute_vog(ckpts, (x, y), device="cpu", fast_conv=True)
+    assert (8, 20, 3, 3) in calls and (20, 4, 3, 3) in calls
+    torch.testing.assert_close(forced.raw, default.raw, rtol=1e-4, atol=0)

@@ -124,3 +124,34 @@ def test_score_loader_any_iterable_of_batches(setup, monkeypatch):
         assert all(torch.equal(a, b) for a, b in zip(got[1:4], ref[1:4], strict=True))
     with pytest.raises(ValueError, match="data is empty"):
         vog.scoring.score_loader(models, iter(()))
+
+
+def test_blocked_reduction_equals_whole_chunk(monkeypatch):
+    """The chunk's maps reduced a few examples at a time give the same numbers (up to the
+    summation order of float32 maps), and a NaN map in a later block is still refused."""
+    from vog.scoring import sample_major
+
+    torch.manual_seed(3)
+    maps = torch.randn(5, 37, 6, 7)
+    whole = sample_major._reduce(maps.clone())
+    per_example = maps[:, :1].numel() * 4
+    monkeypatch.setattr(sample_major, "REDUCE_BYTES", 4 * per_example)  # blocks of 4 rows
+    blocked = sample_major._reduce(maps.clone())
+    torch.testing.assert_close(blocked, whole, rtol=1e-6, atol=0)
+    # known answer, example 0: the population std over checkpoints, averaged over pixels
+    expected = maps[:, 0].double().std(dim=0, correction=0).mean()
+    torch.testing.assert_close(blocked[0][0], expected, rtol=1e-5, atol=0)
+    bad = maps.clone()
+    bad[2, 30, 1, 1] = float("nan")
+    with pytest.raises(ValueError, match="NaN or inf"):
+        sample_major._reduce(bad)
+
+
+def test_scores_do_not_depend_on_the_reduction_block(setup, monkeypatch):
+    from vog.scoring import sample_major
+
+    models, x, y = setup
+    ref = vog.compute_vog(models, (x, y), batch_size=8, device="cpu")
+    monkeypatch.setattr(sample_major, "REDUCE_BYTES", 1)  # one example per block
+    small = vog.compute_vog(models, (x, y), batch_size=8, device="cpu")
+    torch.testing.assert_close(small.raw, ref.raw, rtol=1e-6, atol=0)

@@ -35,7 +35,7 @@ from ..atomic import load_cached, save_verified
 from ..checkpoints import load_checkpoint
 from ..options import ScoringOptions
 from ..recorder import VoGRecorder
-from ..scoring import compute_vog, conv_as_forward
+from ..scoring import compute_vog
 from ..training import outputs
 from .presets import experiment_settings
 from .run import Experiment
@@ -177,7 +177,7 @@ def window_scores(
     logit, unless the run was trained with another); otherwise every
     checkpoint of the windows is loaded once and scored once
     (:class:`vog.VoGRecorder`; convolutions' input gradients as forward
-    passes, :func:`vog.scoring.conv_as_forward`), and the result is cached in
+    passes where that pays, :func:`vog.fast_conv.fast_conv_route`), and the result is cached in
     the run's folder.
     """
     windows = list(windows or run.windows())
@@ -202,9 +202,8 @@ def window_scores(
         )
         files = _epoch_files(run)
         model = run.model().to(_device()).eval().requires_grad_(False)
-        with conv_as_forward(model):  # input gradients of convolutions as forward passes
-            for epoch in rec.epochs:
-                rec.observe(load_checkpoint(model, files[epoch]), epoch)
+        for epoch in rec.epochs:  # the recorder takes the default convolution route
+            rec.observe(load_checkpoint(model, files[epoch]), epoch)
         res = rec.result()
         return {"vog": res.vog[split], "magnitude": res.magnitude[split]}
 

@@ -9,7 +9,6 @@ pixels) memory and only one model on the device.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence, Sized
-from contextlib import nullcontext
 from typing import cast
 
 import torch
@@ -17,7 +16,7 @@ from torch import nn
 
 from .._checks import integer_labels
 from ..accumulator import VoGAccumulator
-from ..fast_conv import conv_as_forward
+from ..fast_conv import fast_conv_route
 from ..gradients import frozen_eval, logits_and_gradients, pixel_shape_of
 from ..options import ScoringOptions
 from .checkpoint_modules import Checkpoint, CheckpointCheck, as_module, last_first, working_copy
@@ -60,7 +59,7 @@ def score_streaming(
             start = 0
             with (
                 frozen_eval(net),
-                conv_as_forward(net) if options.uses_fast_conv(device) else nullcontext(),
+                fast_conv_route(net, options.fast_conv_setting, device),
             ):
                 for x, y in loader:
                     x = x.to(device, non_blocking=True)
