@@ -295,9 +295,10 @@ def run_method(method: str, ckpts, x, y, batch_size: int, device: str) -> torch.
                     seeded(m, xx, yy)
             return None
         with ExitStack() as stack:
-            if method == "gradient_fastconv":  # the default's route on the CPU
+            if method == "gradient_fastconv":  # the CPU default's route (thin layers)
                 for m in ckpts:
-                    stack.enter_context(vog.fast_conv.fast_conv_route(m, None, "cpu"))
+                    thin = vog.fast_conv.CPU_MAX_CHANNELS
+                    stack.enter_context(vog.scoring.conv_as_forward(m, max_channels=thin))
             for chunk in _chunks(batches(batch_size), len(ckpts)):
                 chunk = [(xb.to(dev).requires_grad_(True), yb.to(dev)) for xb, yb in chunk]
                 for m in ckpts:

@@ -24,6 +24,7 @@ __all__ = [
     "CAUSES",
     "cause_table",
     "conv_route_table",
+    "forward_route_layers",
     "run_training_benchmark",
     "training_table",
     "training_rows",
@@ -225,6 +226,28 @@ def conv_route_table(result: dict) -> pd.DataFrame:
         for r in result["rows"]
     ]
     return pd.DataFrame(rows)
+
+
+def forward_route_layers(model: str) -> dict[str, int]:
+    """How many convolutions of a benchmark model (``bench_scoring.build``) the forward route
+    changes: ``"default"``, the CPU default's (thin layers,
+    :data:`vog.fast_conv.CPU_MAX_CHANNELS`), and ``"all"``, ``fast_conv=True``'s (every
+    eligible layer). Where the two are equal, ``default`` and ``sample_major_fastconv``
+    run the same code."""
+    import importlib.util
+
+    from vog.fast_conv import CPU_MAX_CHANNELS, conv_as_forward
+
+    spec = importlib.util.spec_from_file_location("_bench_scoring", HERE / "bench_scoring.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    net = bench.build(model, 1, 2)[0][0].requires_grad_(False)
+    with conv_as_forward(net, max_channels=CPU_MAX_CHANNELS) as thin:
+        pass
+    with conv_as_forward(net) as every:
+        pass
+    return {"default": thin, "all": every}
 
 
 def run_training_benchmark(*, quick: bool = True, repeat: int = 1, clock: str = "wall") -> dict:

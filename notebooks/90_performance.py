@@ -66,8 +66,9 @@
 # - Our default scoring (O(N) memory) takes at most {glue:text}`perf_fastest_worst`
 #   times the time of the fastest method whose scores are VoG, over the models
 #   of the recorded runs (target: at most 1.1x): {glue:text}`perf_fastest_verdict`.
-#   On a CPU, for the MLP and the LeNet (no convolution wider than the bound
-#   below), `default` and `sample_major_fastconv` run the very same code, yet
+#   On a CPU, for the models whose eligible convolutions are all thin
+#   ({glue:text}`perf_same_code_models`), `default` and `sample_major_fastconv`
+#   run the very same code, yet
 #   their times differ by {glue:text}`perf_same_code_spread` between processes in
 #   these runs: that is the timing noise a 1.1x target is tested against, and
 #   the small (`quick`) sizes suffer most from it. Runs recorded with
@@ -81,9 +82,10 @@
 #   (shift, mean, deviations, squares, sums) run in the core's cache instead of
 #   streaming the whole chunk from memory each time (in this build the whole
 #   chunk takes {glue:text}`perf_reduce_gain` the time of the blocks: the
-#   `reduction passes` row); a chunk holds 16 MB of maps instead of
-#   64 MB, since the loop order within a chunk gains little and a buffer above
-#   glibc's 32 MB mmap threshold is paged in afresh on every call; and the
+#   `reduction passes` row); a chunk holds at most {glue:text}`perf_chunk_mb` of
+#   maps and inputs (64 MB before), since the loop order within a chunk makes no
+#   measurable difference (the `loop order` row) and a buffer above glibc's
+#   32 MB mmap threshold is paged in afresh on every call; and the
 #   forward-convolution route is taken only for thin layers (at most
 #   {glue:text}`perf_conv_bound` input and output channels). Per layer
 #   (`benchmarks/bench_conv_route.py`, the run {glue:text}`perf_conv_run`, the
@@ -92,12 +94,10 @@
 #   layer (1 -> 6 channels, 5x5): {glue:text}`perf_conv_lenet_verdict` (LeNet's
 #   scoring time: the `conv route` row). Over all the thin layers measured it
 #   takes {glue:text}`perf_conv_thin`, and on the wider ones
-#   {glue:text}`perf_conv_wide`: beyond the thinnest layers the route gains
-#   nothing on the median, and on a ResNet's wide layers it would also copy
-#   their flipped kernels (45 MB for a ResNet-18) for nothing. The per-layer
-#   ratios move between runs of the same script by tens of percent on this
-#   machine, so the bound is a coarse rule, not a tuned one: it keeps the
-#   layers where the gain is large and leaves the rest to autograd.
+#   {glue:text}`perf_conv_wide`; on a ResNet's wide layers the route would also
+#   copy their flipped kernels for nothing. The bound is a coarse rule, not a
+#   tuned one, and it is not right for every thin layer:
+#   {glue:text}`perf_conv_losses`.
 # - Its own work beyond the input gradients (checks, the clone, the maps and
 #   the reduction of Eq. 2-4) costs at most {glue:text}`perf_own_worst` times
 #   the gradient floor in its loop order; the loop order and the backward's
@@ -165,6 +165,8 @@ training_recorded = [
 training_quick = True  # small training benchmark at build time (seconds)
 
 # %%
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 from IPython.display import display
 from myst_nb import glue
@@ -422,7 +424,15 @@ glue(
 )
 # what changed: the same measurement (the first recorded run) with the code before
 before = summary.load_results([scoring_before])
-first_run = next(iter(runs), None)
+first_run = Path(recorded[0]).stem if recorded and Path(recorded[0]).stem in runs else None
+same_setup = (
+    bool(before)
+    and first_run is not None
+    and all(
+        next(iter(before.values())).get(key) == runs[first_run].get(key)
+        for key in ("sizes", "clock", "threads")
+    )
+)
 
 
 def _fastest_ratios(rec: dict) -> str:
@@ -438,10 +448,11 @@ glue(
     f"In the same measurement with the code before (`{next(iter(before))}`) ours took "
     f"{_fastest_ratios(next(iter(before.values())))} of the fastest correct method; in "
     f"`{first_run}` it takes {_fastest_ratios(runs[first_run])}."
-    if before and first_run
-    else "",
+    if same_setup
+    else "(No run of the code before with the same sizes, clock and threads is recorded.)",
     display=False,
 )
+glue("perf_chunk_mb", f"{vog.scoring.sample_major.CHUNK_BYTES / 2**20:.0f} MB", display=False)
 # the convolution route per layer (bench_conv_route.py) and the reduction in blocks
 glue("perf_conv_bound", str(vog.fast_conv.CPU_MAX_CHANNELS), display=False)
 lenet_first = (
@@ -458,8 +469,10 @@ glue(
 )
 glue(
     "perf_conv_lenet_verdict",
-    "there the route pays"
-    if len(lenet_first) and (lenet_first["autograd / forward"] > 1).all()
+    "(not measured)"
+    if not len(lenet_first)
+    else "there the route pays"
+    if (lenet_first["autograd / forward"] > 1).all()
     else "even there the route does not pay in every layout of this run",
     display=False,
 )
@@ -473,6 +486,27 @@ for side, key in (("forward", "perf_conv_thin"), ("autograd", "perf_conv_wide"))
         display=False,
     )
 glue("perf_conv_run", f"`{next(iter(conv_runs))}`" if conv_runs else "(none)", display=False)
+routed_losses = (
+    conv_table[(conv_table["default route"] == "forward") & (conv_table["autograd / forward"] < 1)]
+    if conv_runs
+    else []
+)
+routed_all = (conv_table["default route"] == "forward").sum() if conv_runs else 0
+if len(routed_losses):
+    worst = routed_losses.loc[routed_losses["autograd / forward"].idxmin()]
+    losses_text = (
+        f"{len(routed_losses)} of the {routed_all} layers it routes were slower by the forward "
+        f"route in the recorded run, the worst {worst['C_in']} -> {worst['C_out']} "
+        f"({worst['kernel']}x{worst['kernel']}, {worst['layout']}) at "
+        f"{worst['autograd / forward']:.2f}x"
+    )
+else:
+    losses_text = (
+        f"none of the {routed_all} layers it routes was slower in the recorded run"
+        if conv_runs
+        else "(not measured)"
+    )
+glue("perf_conv_losses", losses_text, display=False)
 reduce_gain = [
     r["ratios"]["reduction passes: whole chunk / cache-sized blocks (reduction time)"]
     for r in bench["models"].values()
@@ -487,16 +521,22 @@ glue(
     else f"{min(reduce_gain):.1f}x to {max(reduce_gain):.1f}x",
     display=False,
 )
-# On a CPU the default and sample_major_fastconv run the same code for models without
-# convolutions wider than the bound (MLP, LeNet): the spread of their times between
+# On a CPU the default and sample_major_fastconv run the same code for models whose eligible
+# convolutions are all thin (summary.forward_route_layers): the spread of their times between
 # processes is the runs' timing noise, against which a 1.1x target is tested (each round's
 # processes where a run has rounds, else the best times)
+same_code = [
+    m
+    for m in sorted({m for rec in runs.values() for m in rec["models"]})
+    if len(set(summary.forward_route_layers(m).values())) == 1
+]
+glue("perf_same_code_models", ", ".join(same_code) or "none", display=False)
 spreads = [
     abs(a / b - 1)
     for rec in runs.values()
     if rec["device"].startswith("CPU")
     for model, r in rec["models"].items()
-    if model in ("mlp", "lenet") and {"default", "sample_major_fastconv"} <= set(r["methods"])
+    if model in same_code and {"default", "sample_major_fastconv"} <= set(r["methods"])
     for a, b in zip(
         r["methods"]["default"].get("round_seconds", [r["methods"]["default"]["seconds"]]),
         r["methods"]["sample_major_fastconv"].get(

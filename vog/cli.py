@@ -31,6 +31,7 @@ from pathlib import Path
 import torch
 
 from .data import as_dataset
+from .fast_conv import CPU_MAX_CHANNELS
 from .options import CHOICES, ScoringOptions
 from .scoring import merge_shards, read_scores, score_to_shards, write_scores
 from .scoring.sharded import SHARD_SIZE
@@ -205,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="back-propagate through stride-1 convolutions with forward convolutions: "
         "--fast-conv every such layer, --no-fast-conv none (default: on the CPU the thin "
-        "layers, at most vog.fast_conv.CPU_MAX_CHANNELS channels; none elsewhere)",
+        f"layers, at most {CPU_MAX_CHANNELS} input and output channels; none elsewhere)",
     )
     sc.add_argument("--progress", action="store_true")
     sc.set_defaults(func=_score)

@@ -1,34 +1,35 @@
 """Input gradients through 2-D convolutions computed as forward convolutions (opt-in).
 
-VoG needs only the gradient of a logit with respect to the input, never the
-weight gradients. PyTorch obtains the input gradient of a convolution from its
-backward-data kernel, which on CPUs is several times slower than the forward
-kernel when the convolution has few channels (LeNet's 1 -> 6 channel layer:
-about 8x). For a convolution with stride 1, dilation 1, one group and zero
-padding ``p <= k - 1`` the input gradient is itself a forward convolution: of
-the output gradient with the kernel flipped in space, input and output
-channels swapped, and padding ``k - 1 - p``:
+VoG needs only the gradient of a logit with respect to the input, never the weight
+gradients. PyTorch obtains the input gradient of a convolution from its
+backward-data kernel, which on CPUs can be much slower than the forward kernel when the
+convolution has few channels (LeNet's 1 -> 6 channel layer: about 2x on one thread,
+more with several). For a convolution with stride 1, dilation 1, one group and zero
+padding ``p <= k - 1`` the input gradient is itself a forward convolution: of the
+output gradient with the kernel flipped in space, input and output channels swapped,
+and padding ``k - 1 - p``:
 
     dL/dx = conv2d(dL/dy, flip(W).transpose(0, 1), padding=k - 1 - p)
 
-:func:`vog.scoring.conv_as_forward` makes every such ``nn.Conv2d`` of a model compute its
-backward pass this way while the context is open (others are left as they
-are). The result is the same gradient up to float32 rounding. The backward
-kernel (flipped and transposed) is made once per layer while the context is
-open, not once per batch: for the 512-channel layers of a ResNet-18 that copy
-costs as much as the convolution itself. A layer with one input channel (the
-first layer on grey images) has a backward convolution with one output
-channel, for which oneDNN's dense kernel is slow; when its output gradient is
-channels-last (a model trained with ``vog.TrainOptions.channels_last``), it is
-computed as a depthwise convolution summed over the output channels instead,
-2-3x faster on CPUs (the same numbers up to float32 rounding).
+:func:`vog.scoring.conv_as_forward` makes every such ``nn.Conv2d`` of a model (or
+those with at most ``max_channels`` channels) compute its backward pass this way
+while the context is open (others are left as they are). The result is the same
+gradient up to float32 rounding. The backward kernel (flipped and transposed) is
+made once per layer while the context is open, not once per batch: for the
+512-channel layers of a ResNet-18 that copy costs as much as the convolution itself.
+A layer with one input channel (the first layer on grey images) has a backward
+convolution with one output channel, for which oneDNN's dense kernel is slow; when
+its output gradient is channels-last (a model trained with
+``vog.TrainOptions.channels_last``), it is computed as a depthwise convolution
+summed over the output channels instead, 2-3x faster on CPUs (the same numbers up to
+float32 rounding).
 
 Scoring (:class:`vog.ScoringOptions` ``fast_conv``) and the training recorder
 (:class:`vog.VoGRecorder`) use it by default on the CPU, where PyTorch's
-backward-data kernel is the slow part (see :func:`wants_fast_conv`), for the
-thin layers (at most :data:`CPU_MAX_CHANNELS` input and output channels), where it pays
-(:func:`fast_conv_route`); ``fast_conv=False`` turns it off, ``True`` forces it
-on every eligible layer on any device.
+backward-data kernel is the slow part (see :func:`wants_fast_conv`), for the thin layers (at
+most :data:`CPU_MAX_CHANNELS` input and output channels), where it pays
+(:func:`fast_conv_route`); ``fast_conv=False`` turns it off, ``True`` forces it on
+every eligible layer on any device.
 """
 
 from __future__ import annotations
@@ -51,13 +52,13 @@ __all__ = [
 ]
 
 #: On the CPU the default route (``fast_conv=None``) changes only convolutions with at
-#: most this many input and output channels: thin layers, for which oneDNN's
-#: backward-data kernel is slow and the forward route up to 2x faster (LeNet's 1 -> 6
-#: layer: 1.4-2.1x, 3 -> 6: up to 2.3x). With more channels on either side it gains
-#: nothing and can lose (a 1 -> 32 or 3 -> 64 stem: 0.5-1.05x, ResNet-18's 64-512-channel
-#: layers: 0.8-1.05x, whose flipped kernels, 45 MB, would also be copied for nothing).
-#: Per-layer ratios vary between runs of ``benchmarks/bench_conv_route.py`` (recorded:
-#: ``benchmarks/results/cpu-2026-11-28-conv-route.json``), which measures them.
+#: most this many input and output channels. The forward route pays on the thinnest
+#: layers, where oneDNN's backward-data kernel is slow (LeNet's 1 -> 6 layer: about 2x);
+#: on wider ones autograd's kernel is as fast or faster (a 3 -> 64 stem, the
+#: 64-512-channel layers of a ResNet), and their flipped kernels would be copied for
+#: nothing. Between the two the ratios are near 1 and vary from run to run: the bound is
+#: a coarse rule measured per layer by ``benchmarks/bench_conv_route.py`` (the
+#: Performance chapter shows the recorded run, and which routed layers it finds slower).
 CPU_MAX_CHANNELS = 16
 
 
@@ -117,12 +118,12 @@ def wants_fast_conv(setting: bool | None, device: torch.device | str) -> bool:
     """Whether to compute input gradients of convolutions as forward ones on ``device``.
 
     ``setting`` True or False is obeyed; None (the default of every caller) means
-    on the CPU only. On CPUs the backward-data kernel of a few-channel
-    convolution is several times slower than the forward kernel (LeNet's
-    1 -> 6 channel layer: about 2x on 2 cores) and, with the backward kernel made
-    once, never measurably faster on the ResNet-18 layers
-    (``benchmarks/bench_scoring.py`` measures both routes); on GPUs cuDNN's
-    backward kernels are tuned, so the default leaves them alone.
+    on the CPU only, and there for thin layers only (:func:`fast_conv_route`). On
+    CPUs the backward-data kernel of a thin convolution is slower than the
+    forward route (LeNet's 1 -> 6 channel layer: about 2x), while on wider layers
+    autograd's kernel is as fast or faster (``benchmarks/bench_conv_route.py``
+    measures both per layer); on GPUs cuDNN's backward kernels are tuned, so the
+    default leaves them alone.
     """
     if setting is not None:
         return bool(setting)

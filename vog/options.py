@@ -140,11 +140,12 @@ class ScoringOptions:
         return self.fast_conv
 
     def uses_fast_conv(self, device: torch.device | str) -> bool:
-        """Whether scoring on ``device`` computes convolutions' input gradients as forward ones.
+        """Whether scoring on ``device`` takes the forward-convolution route at all.
 
         ``fast_conv`` when given; None: :func:`vog.fast_conv.wants_fast_conv` (on the
-        CPU, for thin layers (few channels): :func:`vog.fast_conv.fast_conv_route`),
-        unless ``vectorize``, ``autocast`` or ``compile`` is set.
+        CPU), unless ``vectorize``, ``autocast`` or ``compile`` is set. On the CPU the
+        default route changes only thin layers (:func:`vog.fast_conv.fast_conv_route`),
+        so it may change no layer of a given model (a ResNet-18).
         """
         return wants_fast_conv(self.fast_conv_setting, device)
 

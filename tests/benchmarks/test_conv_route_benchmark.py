@@ -17,6 +17,23 @@ def test_rows_state_the_measured_ratio_and_the_default_route(conv_route, monkeyp
         assert wide["default_route"] == "autograd" and wide["channels_last"]
 
 
+def test_forward_timing_takes_the_forward_route(conv_route, monkeypatch):
+    from vog import fast_conv
+
+    calls = []
+    real = fast_conv._ForwardConvBackward.apply
+
+    def spy(*args):
+        calls.append(args[0].shape)
+        return real(*args)
+
+    monkeypatch.setattr(fast_conv._ForwardConvBackward, "apply", spy)
+    conv_route.time_layer((1, 2, 3, 1, 5, 2), channels_last=False, repeat=2)
+    assert len(calls) == 3  # the warm-up and the timed passes of the forward route only
+    with pytest.raises(ValueError, match="cannot take the forward route"):
+        conv_route.time_layer((1, 2, 3, 3, 5, 2), channels_last=False, repeat=1)  # padding 3
+
+
 def test_summary_ranges_each_side_of_the_bound(conv_route):
     rows = [
         {"ratio": 2.0, "default_route": "forward"},

@@ -231,3 +231,10 @@ def test_conv_route_table_keeps_each_measured_row(summary):
     assert list(table["layout"]) == ["NCHW", "channels-last"]
     assert list(table["default route"]) == ["forward", "autograd"]
     assert list(table["C_in"]) == [1, 64]
+
+
+def test_forward_route_layers_per_benchmark_model(summary):
+    assert summary.forward_route_layers("mlp") == {"default": 0, "all": 0}
+    assert summary.forward_route_layers("lenet") == {"default": 2, "all": 2}  # thin: 1->6, 6->16
+    resnet = summary.forward_route_layers("resnet18")
+    assert resnet["default"] == 0 and resnet["all"] > 10  # no thin layer; stride-1 3x3 ones

@@ -143,7 +143,7 @@ def test_blocked_reduction_equals_whole_chunk(monkeypatch):
     torch.testing.assert_close(blocked[0][0], expected, rtol=1e-5, atol=0)
     bad = maps.clone()
     bad[2, 30, 1, 1] = float("nan")
-    with pytest.raises(ValueError, match="NaN or inf"):
+    with pytest.raises(ValueError, match=r"NaN or inf.*rows: \[30\]"):  # the chunk's row
         sample_major._reduce(bad)
 
 

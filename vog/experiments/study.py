@@ -261,7 +261,6 @@ def predicted_scores(
             target=target,
             mode="streaming",
             batch_size=batch_size,
-            fast_conv=True,
         )
         msp = msp_score(load_checkpoint(run.model().to(_device()), files[-1]), x)
         if res.magnitude is None:  # streaming scoring always measures it

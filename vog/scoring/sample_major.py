@@ -59,9 +59,10 @@ __all__ = [
 ]
 
 #: Bytes of gradient maps and inputs a chunk holds at most (at least one batch is taken).
-#: The loop order within a chunk gains little (``benchmarks/bench_scoring.py``: batch-major
-#: over chunked checkpoint-major 0.93-0.99), while a larger buffer costs its page faults:
-#: above glibc's 32 MB mmap threshold it is mapped afresh on every call.
+#: The loop order within a chunk makes no measurable difference on a CPU
+#: (``benchmarks/bench_scoring.py``, ``loop order``: batch-major over chunked
+#: checkpoint-major 0.93-1.0), while a larger buffer costs its page faults: above glibc's
+#: 32 MB mmap threshold it is mapped afresh on every call.
 CHUNK_BYTES = 16 * 2**20
 #: Bytes of gradient maps reduced at a time (about half a CPU core's L2 cache).
 REDUCE_BYTES = 2**20
@@ -217,31 +218,32 @@ def _reduce(maps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(K, B, *P) float32 gradient maps -> (B,) VoG (Eq. 2-4) and (B,) gradient magnitude;
     overwrites ``maps``.
 
-    The examples are reduced in blocks of at most :data:`REDUCE_BYTES` of maps, so
-    that the reduction's passes (shift, mean, deviations, squares, sums) run over a
-    block that stays in the core's cache, instead of each pass streaming the whole
-    chunk from memory (2-3x faster on CPUs for a 50 MB chunk). Each example's
-    result depends only on its own K maps, so the blocks give the same numbers (up to
-    the order in which float32 sums are vectorised).
+    On the CPU the examples are reduced in blocks of at most :data:`REDUCE_BYTES` of
+    maps, so that the reduction's passes (shift, mean, deviations, squares, sums) run
+    over a block that stays in the core's cache instead of each pass streaming the
+    whole chunk from memory (``benchmarks/bench_scoring.py`` times both:
+    ``reduction passes``). Each example's result depends only on its own K maps, so
+    the blocks give the same numbers (up to the order in which float32 sums are
+    vectorised). On an accelerator the chunk is reduced at once.
     """
     b = maps.shape[1]
     rows = max(1, REDUCE_BYTES // max(1, maps[:, :1].numel() * maps.element_size()))
-    if rows >= b:
-        return _reduce_block(maps)
-    vog = torch.empty(b, dtype=torch.float64, device=maps.device)
-    magnitude = torch.empty(b, dtype=torch.float64, device=maps.device)
-    for start in range(0, b, rows):
-        block = slice(start, start + rows)
-        vog[block], magnitude[block] = _reduce_block(maps[:, block])
+    if rows >= b or maps.device.type != "cpu":  # an accelerator: one launch per pass
+        vog, magnitude = _reduce_block(maps)
+    else:
+        vog = torch.empty(b, dtype=torch.float64, device=maps.device)
+        magnitude = torch.empty(b, dtype=torch.float64, device=maps.device)
+        for start in range(0, b, rows):
+            block = slice(start, start + rows)
+            vog[block], magnitude[block] = _reduce_block(maps[:, block])
+    check_finite("VoG (NaN/inf gradients)", vog)  # NaN or inf in any map propagates here
     return vog, magnitude
 
 
 def _reduce_block(maps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     k = maps.shape[0]
     mean, m2 = checkpoint_moments(maps, overwrite=True)
-    vog = vog_from_moments(m2, k)
-    check_finite("VoG (NaN/inf gradients)", vog)  # NaN or inf in any map propagates here
-    return vog, magnitude_from_moments(mean, m2, k)
+    return vog_from_moments(m2, k), magnitude_from_moments(mean, m2, k)
 
 
 def _batch_vog_vmap(stacked, x, labels, *, target, channel_mean, ctx):
