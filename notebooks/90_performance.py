@@ -476,15 +476,16 @@ glue(
     else "even there the route does not pay in every layout of this run",
     display=False,
 )
-for side, key in (("forward", "perf_conv_thin"), ("autograd", "perf_conv_wide")):
+route_ranges = {}
+for side in ("forward", "autograd"):
     s = next(iter(conv_runs.values()))["summary"].get(side) if conv_runs else None
-    glue(
-        key,
+    route_ranges[side] = (
         f"{s['min']:.2f}x to {s['max']:.2f}x (median {s['median']:.2f}x, {s['n']} layers)"
         if s
-        else "(not measured)",
-        display=False,
+        else "(not measured)"
     )
+glue("perf_conv_thin", route_ranges["forward"], display=False)
+glue("perf_conv_wide", route_ranges["autograd"], display=False)
 glue("perf_conv_run", f"`{next(iter(conv_runs))}`" if conv_runs else "(none)", display=False)
 routed_losses = (
     conv_table[(conv_table["default route"] == "forward") & (conv_table["autograd / forward"] < 1)]
