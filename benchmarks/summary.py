@@ -236,16 +236,16 @@ def forward_route_layers(model: str) -> dict[str, int]:
     run the same code."""
     import importlib.util
 
-    from vog.fast_conv import CPU_MAX_CHANNELS, conv_as_forward
+    from vog.fast_conv import fast_conv_route
 
     spec = importlib.util.spec_from_file_location("_bench_scoring", HERE / "bench_scoring.py")
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     net = bench.build(model, 1, 2)[0][0].requires_grad_(False)
-    with conv_as_forward(net, max_channels=CPU_MAX_CHANNELS) as thin:
+    with fast_conv_route(net, None, "cpu") as thin:  # the CPU default's route
         pass
-    with conv_as_forward(net) as every:
+    with fast_conv_route(net, True, "cpu") as every:
         pass
     return {"default": thin, "all": every}
 
