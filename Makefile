@@ -5,12 +5,15 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= default
-TORCH_PINS := torch==2.14.1 torchvision==0.29.1
+# The default install, hash-pinned (requirements.in -> requirements.lock, `make lock`): Python
+# 3.11, Linux x86-64, PyPI's torch wheels (torch==2.14.1, torchvision==0.29.1: requirements.in).
+LOCK := requirements.lock
+UV_VERSION := 0.13.10
 # pip warns about every configured package index it cannot read (machines whose pip.conf names
 # local mirrors that are absent); those lines say nothing to the reader and are dropped here.
 QUIET := 2>&1 | { grep -v "^WARNING: Location '.*' is ignored" || true; }
 
-.PHONY: env install data notebooks mathjax book test test-gpu lint format clean
+.PHONY: env lock install data notebooks mathjax book verify reference test test-gpu lint format clean
 
 # MathJax 3 from the npm registry (checked by SHA-256), served by the book itself from
 # _vendor/mathjax/ so that the maths renders without a network (_config.yml: mathjax_path).
@@ -20,15 +23,26 @@ MATHJAX_SHA256 := 1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c
 MATHJAX := _vendor/mathjax/tex-mml-chtml.js
 MATHJAX_PARTS := tex-mml-chtml.js input output/chtml.js output/chtml a11y ui adaptors sre
 
-# The environment: a virtualenv with pinned torch and the book/test extras.
-$(VENV)/.deps: pyproject.toml
+# The environment: a virtualenv installed from the hash-pinned lock (every package at one
+# version, each file checked against its SHA-256); the package itself comes with `make install`.
+$(VENV)/.deps: $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip "setuptools>=77" wheel $(QUIET)
-	$(PY) -m pip install -q $(TORCH_PINS) $(QUIET)
-	$(PY) -m pip install -q ".[vision,book,test,integrations]" $(QUIET)
+	$(PY) -m pip install -q --upgrade pip $(QUIET)
+	$(PY) -m pip install -q --require-hashes -r $(LOCK) $(QUIET)
 	touch $@
 
 env: $(VENV)/.deps
+
+# Regenerate the lock from requirements.in and pyproject.toml (uv, from PyPI, in a throw-away
+# venv), then environment.yml from the lock; `tests/env/test_lock.py` checks that they agree.
+lock:
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT \
+	  && $(PYTHON) -m venv "$$tmp/uv" \
+	  && "$$tmp/uv/bin/python" -m pip install -q uv==$(UV_VERSION) packaging $(QUIET) \
+	  && "$$tmp/uv/bin/uv" pip compile requirements.in --python-version 3.11 \
+	     --python-platform x86_64-manylinux_2_28 --generate-hashes --no-emit-package vog \
+	     --custom-compile-command "make lock" --quiet -o $(LOCK) \
+	  && "$$tmp/uv/bin/python" scripts/lock_tools.py environment
 
 # (Re)install the package itself, non-editable: notebooks and tests use the installed copy.
 install: env
@@ -56,6 +70,23 @@ mathjax: $(MATHJAX)
 book: notebooks $(MATHJAX)
 	$(VENV)/bin/jupyter-book build . -n -W --keep-going
 	@echo "book: $(CURDIR)/_build/html/index.html"
+
+# Compare every glued value of the executed chapters (book/executed) with the committed reference
+# of their profile (reference/$(PROFILE).json): exit 1 on any drift beyond tolerance.
+verify: install
+	$(PY) scripts/verify_build.py check --profile $(PROFILE) book/executed
+
+# Write the reference of $(PROFILE) (commit it): for the smoke profile from two builds in fresh
+# folders, with this processor's float kernels and with torch's portable ones, whose differences
+# set each value's tolerance; for another profile from the executed chapters of a clean build.
+reference: install
+ifeq ($(PROFILE),smoke)
+	$(PY) scripts/verify_build.py spread-build --out _build/reference-smoke
+	$(PY) scripts/verify_build.py write --profile smoke _build/reference-smoke/native/executed \
+	  --spread _build/reference-smoke/portable/executed
+else
+	$(PY) scripts/verify_build.py write --profile $(PROFILE) book/executed --like reference/smoke.json
+endif
 
 lint: env
 	$(VENV)/bin/ruff check vog tests scripts notebooks benchmarks

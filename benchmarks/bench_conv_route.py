@@ -11,10 +11,11 @@ kernels and through the forward-convolution route
 autograd / forward route, above 1 where the forward route is faster. Each time is
 the best of ``--repeat`` alternating runs of the process's CPU time, measured in
 this one run. The grid spans the few-channel layers of small CNNs (LeNet's 1 -> 6
-and 6 -> 16, a CIFAR stem 3 -> 64) and the wide layers of a ResNet-18; the rows
-also say which route the default takes on the CPU (the layers with at most
-:data:`vog.fast_conv.CPU_MAX_CHANNELS` input and output channels), and the summary lines
-give the range of ratios on each side of that bound, the evidence for it.
+and 6 -> 16, a CIFAR stem 3 -> 64) and the wide layers of a ResNet-18. Each row
+also says which route the default's planner (:mod:`vog.conv_planner`) chose for
+that layer on this machine, timed on the layer's first batch, and whether that is
+the route this longer measurement finds faster; the summary lines give the range
+of ratios of the layers the planner sends each way.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import torch
 from torch import nn
 
 import vog
-from vog.fast_conv import CPU_MAX_CHANNELS
+from vog import conv_planner
 
 #: (input channels, output channels, kernel, padding, input size, batch)
 SHAPES = (
@@ -65,8 +66,7 @@ def time_layer(shape, *, channels_last: bool, repeat: int) -> dict:
     x.requires_grad_(True)
 
     routed = copy.deepcopy(conv)  # the same weights, its backward as a forward convolution
-    with vog.fast_conv.fast_conv_route(conv, None, "cpu") as default_changes:
-        pass  # the CPU default's own rule decides the layer's route (0 or 1 layer changed)
+    planned = copy.deepcopy(conv)  # the default: the planner times both routes on first use
 
     def one_pass(layer: nn.Module) -> float:
         start = time.process_time()
@@ -84,6 +84,11 @@ def time_layer(shape, *, channels_last: bool, repeat: int) -> dict:
             times["autograd"].append(one_pass(conv))
             times["forward"].append(one_pass(routed))
     best = {route: min(t[1:]) for route, t in times.items()}
+    with vog.fast_conv.fast_conv_route(planned, None, "cpu"):
+        one_pass(planned)
+    decision = conv_planner.lookup(planned, x)
+    assert decision is not None  # the pass above planned this kind (or found its plan)
+    faster = "forward" if best["forward"] < best["autograd"] else "autograd"
     return {
         "c_in": c_in,
         "c_out": c_out,
@@ -95,13 +100,15 @@ def time_layer(shape, *, channels_last: bool, repeat: int) -> dict:
         "autograd_s": best["autograd"],
         "forward_s": best["forward"],
         "ratio": best["autograd"] / best["forward"],
-        "default_route": "forward" if default_changes else "autograd",
+        "default_route": decision.route,
+        "planner_ratio": decision.ratio,
+        "planner_agrees": decision.route == faster,
     }
 
 
 def summarise(rows: list[dict]) -> dict:
-    """The range and median of autograd / forward ratios for the layers on each side of the
-    default's bound."""
+    """The range and median of autograd / forward ratios of the layers the default's planner
+    sends each way."""
     out = {}
     for route in ("forward", "autograd"):
         ratios = [r["ratio"] for r in rows if r["default_route"] == route]
@@ -135,7 +142,7 @@ def main(argv=None) -> int:
     print(f"torch {torch.__version__}, {args.threads} thread(s), CPU time, best of {args.repeat}")
     print(
         f"{'C_in':>5} {'C_out':>5} {'k':>2} {'size':>4} {'layout':>8} "
-        f"{'autograd/forward':>17}  default"
+        f"{'autograd/forward':>17}  planner"
     )
     for r in rows:
         layout = "chlast" if r["channels_last"] else "nchw"
@@ -145,13 +152,17 @@ def main(argv=None) -> int:
         )
     summary = summarise(rows)
     for route, s in summary.items():
-        side = f"<= {CPU_MAX_CHANNELS}" if route == "forward" else f"> {CPU_MAX_CHANNELS}"
         print(
-            f"channels {side} (default: {route} route, {s['n']} layers): "
+            f"planner: {route} route ({s['n']} layers): "
             f"autograd / forward {s['min']:.2f}x to {s['max']:.2f}x"
         )
+    agree = sum(r["planner_agrees"] for r in rows)
+    print(f"the planner chose the route this measurement finds faster for {agree} of {len(rows)}")
     if args.json:
+        from vog.experiments.provenance import machine
+
         res = {"torch": torch.__version__, "threads": args.threads, "rows": rows}
+        res["processor"] = machine()
         res["summary"] = summary
         vog.atomic.atomic_write(args.json, lambda p: p.write_text(json.dumps(res, indent=1)))
     return 0

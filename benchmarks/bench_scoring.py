@@ -38,12 +38,12 @@ Methods:
   backward seeded with the one-hot of the class: the floor of any autograd VoG
   (on a CPU, PyTorch's convolution backward is several times slower than its
   forward).
-- ``gradient_fastconv``: the ``gradient`` loop with the input gradients of the
-  thin convolutions (few channels) computed as forward convolutions
-  (:func:`vog.fast_conv.fast_conv_route`), the route our default takes on the
-  CPU. The *floor* of a model is the faster of ``gradient`` and
-  ``gradient_fastconv``: the same passes, in the same loop order, as the
-  fastest correct method.
+- ``gradient_fastconv``: the ``gradient`` loop with every eligible
+  convolution taking the route the planner measures faster on this machine
+  (:func:`vog.fast_conv.fast_conv_route`, :mod:`vog.conv_planner`), the route
+  our default takes, planning included. The *floor* of a model is the faster
+  of ``gradient`` and ``gradient_fastconv``: the same passes, in the same loop
+  order, as the fastest correct method.
 - ``gradient_batch_major``: the same passes batch-major (every checkpoint on a
   batch before the next batch: the order of the sample-major mode before
   chunks); its time over ``gradient`` is what that loop order costs.
@@ -51,8 +51,9 @@ Methods:
   ``gather(...).sum()`` instead of the one-hot ``grad_outputs``: what the
   seeding costs.
 - ``default`` (*ours*): :func:`vog.compute_vog` with its default options, what a
-  user gets: sample-major, O(N) memory, and on the CPU the forward-convolution
-  route for thin convolutions (few channels) (``fast_conv=None``).
+  user gets: sample-major, O(N) memory, and each convolution's input gradient by
+  the route measured faster on this machine (``fast_conv=None``: the planner's
+  timing on the first batch of each kind of layer is part of its time).
 - ``streaming``: :func:`vog.compute_vog` ``mode="streaming", fast_conv=False``:
   checkpoint-major, per-pixel state, autograd's own kernels (the reference scores).
 - ``sample_major``: ``mode="sample_major", fast_conv=False``: O(N) memory with
@@ -295,10 +296,9 @@ def run_method(method: str, ckpts, x, y, batch_size: int, device: str) -> torch.
                     seeded(m, xx, yy)
             return None
         with ExitStack() as stack:
-            if method == "gradient_fastconv":  # the CPU default's route (thin layers)
+            if method == "gradient_fastconv":  # the default's route: measured per layer
                 for m in ckpts:
-                    thin = vog.fast_conv.CPU_MAX_CHANNELS
-                    stack.enter_context(vog.scoring.conv_as_forward(m, max_channels=thin))
+                    stack.enter_context(vog.fast_conv.fast_conv_route(m, None, dev))
             for chunk in _chunks(batches(batch_size), len(ckpts)):
                 chunk = [(xb.to(dev).requires_grad_(True), yb.to(dev)) for xb, yb in chunk]
                 for m in ckpts:
@@ -361,6 +361,10 @@ def worker(args) -> None:
         "cuda_peak_mb": cuda_peak,
         "cuda_warm_mb": warm_cuda,
     }
+    decisions = vog.conv_planner.route_decisions()  # the measured route's plans (warm-ups)
+    if decisions:
+        out["route_decisions"] = [d.as_dict() for d in decisions]
+        out["planning_seconds"] = sum(d.seconds for d in decisions)
     if scores is not None:
         torch.save(scores, args.scores)
     Path(args.result).write_text(json.dumps(out))
@@ -434,8 +438,11 @@ def benchmark(
         raise ValueError(f"clock={clock!r} is not valid; choose one of {sorted(CLOCKS)}")
     if "default" not in methods:
         raise ValueError("methods must include 'default' (the ratios are relative to it)")
+    from vog.experiments.provenance import machine
+
     results = {
         "device": device_name(device, threads),
+        "processor": machine(),
         "torch": torch.__version__,
         "date": time.strftime("%Y-%m-%d"),
         "sizes": "custom" if sizes else "quick" if quick else "full",
@@ -468,6 +475,9 @@ def benchmark(
                     "scores": m["scores"],
                     "round_seconds": [one["seconds"] for one in ms],
                 }
+                if "route_decisions" in m:  # the measured route's plans in that process
+                    rows[method]["route_decisions"] = m["route_decisions"]
+                    rows[method]["planning_seconds"] = m["planning_seconds"]
             ref = rows["streaming" if "streaming" in rows else "default"]["scores"]
             for name, r in rows.items():
                 r.update(agreement(r.pop("scores"), ref))

@@ -121,10 +121,9 @@ def plain_loop(
 def gradient_pass(model: nn.Module, scored: dict) -> None:
     """The input gradients of every scored set once, nothing kept (the model is restored).
 
-    Through the same convolution route as the recorder's default (on the CPU the
-    input gradients of thin convolutions as forward convolutions,
-    :func:`vog.fast_conv.fast_conv_route`) and in its batches, so that it is a
-    floor of the recorder.
+    Through the same convolution route as the recorder's default (each layer the
+    route the planner measured faster, :func:`vog.fast_conv.fast_conv_route`) and in
+    its batches, so that it is a floor of the recorder.
     """
     with ExitStack() as stack:
         stack.enter_context(vog.gradients.frozen_eval(model))
@@ -293,8 +292,11 @@ def benchmark(
     for loop, r in best.items():
         images = {"gradient": n_scored, "evaluation": len(test[0])}.get(loop, n_train) * epochs
         r["images_per_second"] = images / r["seconds"]
+    from vog.experiments.provenance import machine
+
     return {
         "device": device_name(),
+        "processor": machine(),
         "torch": torch.__version__,
         "date": time.strftime("%Y-%m-%d"),
         "clock": clock,

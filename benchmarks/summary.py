@@ -9,6 +9,7 @@ measures anything.
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -25,6 +26,12 @@ __all__ = [
     "cause_table",
     "conv_route_table",
     "forward_route_layers",
+    "planner_decisions",
+    "planning_cost",
+    "same_code_models",
+    "THIN_RULE_CHANNELS",
+    "processor",
+    "verdicts_by_machine",
     "run_training_benchmark",
     "training_table",
     "training_rows",
@@ -73,9 +80,9 @@ CAUSES = {
     ),
     "conv route: autograd / forward convolutions (gradient time)": (
         "convolution backward kernel",
-        "the floor with autograd's backward-data kernels over the same floor with the "
-        "input gradients of thin convolutions computed as forward convolutions (our default "
-        "on the CPU)",
+        "the floor with autograd's backward-data kernels over the same floor with each "
+        "convolution's input gradient by the route the planner measured faster (our "
+        "default)",
     ),
     "reduction passes: whole chunk / cache-sized blocks (reduction time)": (
         "reduction passes",
@@ -176,11 +183,13 @@ def target_rows(runs: dict[str, dict]) -> pd.DataFrame:
     for run, rec in runs.items():
         for m, r in rec["models"].items():
             q = r["ratios"]
+            proc = processor(rec)
             timed = {name: q[key] for name, key in VARIANTS.items() if q.get(key) is not None}
             best = min(timed, key=timed.get) if timed else None
             rows.append(
                 {
                     "run": run,
+                    "processor": proc,
                     "model": m,
                     "N, K, batch": f"{r['n']}, {r['k']}, {r['batch_size']}",
                     "ours / fastest correct": q.get("ours / fastest correct (time)"),
@@ -222,32 +231,164 @@ def conv_route_table(result: dict) -> pd.DataFrame:
             "layout": "channels-last" if r["channels_last"] else "NCHW",
             "autograd / forward": r["ratio"],
             "default route": r["default_route"],
+            "planner agrees": r.get("planner_agrees"),
         }
         for r in result["rows"]
     ]
     return pd.DataFrame(rows)
 
 
-def forward_route_layers(model: str) -> dict[str, int]:
-    """How many convolutions of a benchmark model (``bench_scoring.build``) the forward route
-    changes: ``"default"``, the CPU default's (thin layers,
-    :data:`vog.fast_conv.CPU_MAX_CHANNELS`), and ``"all"``, ``fast_conv=True``'s (every
-    eligible layer). Where the two are equal, ``default`` and ``sample_major_fastconv``
-    run the same code."""
+def _bench_scoring():
     import importlib.util
-
-    from vog.fast_conv import fast_conv_route
 
     spec = importlib.util.spec_from_file_location("_bench_scoring", HERE / "bench_scoring.py")
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    net = bench.build(model, 1, 2)[0][0].requires_grad_(False)
-    with fast_conv_route(net, None, "cpu") as thin:  # the CPU default's route
-        pass
+    return bench
+
+
+def _keep_input(seen: dict, name: str, module, args) -> None:
+    """A forward pre-hook: the first input ``name`` receives."""
+    seen.setdefault(name, args[0])
+
+
+def planner_decisions(models: list[str], *, batch: int = 16) -> pd.DataFrame:
+    """The route the default's planner chooses for each convolution of the benchmark models on
+    this machine: one row per layer (model, layer, both routes' times on the first batch,
+    their ratio, the route taken). Scores one batch of each model with the default, after
+    forgetting earlier decisions, so every kind of layer is timed here."""
+    import copy
+
+    import torch
+
+    import vog
+    from vog import conv_planner
+    from vog.fast_conv import conv_eligible
+
+    bench = _bench_scoring()
+    rows = []
+    for model in models:
+        ckpts, x, y = bench.build(model, batch, 2)
+        conv_planner.clear_route_plans()
+        seen: dict[str, torch.Tensor] = {}
+
+        hooks = [
+            m.register_forward_pre_hook(functools.partial(_keep_input, seen, name))
+            for name, m in ckpts[0].named_modules()
+            if isinstance(m, torch.nn.Conv2d)
+        ]
+        try:
+            vog.compute_vog(ckpts, (x, y), batch_size=batch, device="cpu")
+        finally:
+            for h in hooks:
+                h.remove()
+        for name, m in ckpts[0].named_modules():
+            if name not in seen:
+                continue
+            frozen = copy.deepcopy(m).requires_grad_(False)  # as scoring freezes it
+            d = conv_planner.lookup(m, seen[name]) if conv_eligible(frozen) else None
+            rows.append(
+                {
+                    "model": model,
+                    "layer": f"{name} ({m.in_channels} -> {m.out_channels}, "
+                    f"{m.kernel_size[0]}x{m.kernel_size[1]})",
+                    "autograd ms": 1e3 * d.autograd_seconds if d else None,
+                    "forward ms": 1e3 * d.forward_seconds if d else None,
+                    "autograd / forward": d.ratio if d else None,
+                    "route": d.route if d else "autograd (not eligible)",
+                }
+            )
+    columns = ["model", "layer", "autograd ms", "forward ms", "autograd / forward", "route"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def forward_route_layers(model: str) -> dict[str, int]:
+    """How many convolutions of a benchmark model (``bench_scoring.build``) may take the
+    forward route: ``"default"``, those the planner sends forward on this machine
+    (:func:`planner_decisions`), and ``"all"``, ``fast_conv=True``'s (every eligible
+    layer). Where the two are equal, ``default`` and ``sample_major_fastconv`` run the
+    same convolution code (the default adds its planning)."""
+    from vog.fast_conv import fast_conv_route
+
+    decisions = planner_decisions([model])
+    net = _bench_scoring().build(model, 1, 2)[0][0].requires_grad_(False)
     with fast_conv_route(net, True, "cpu") as every:
         pass
-    return {"default": thin, "all": every}
+    routed = int((decisions["route"] == "forward").sum()) if len(decisions) else 0
+    return {"default": routed, "all": every}
+
+
+#: The CPU default's route before the planner (runs recorded before 2026-12-07): the forward
+#: route for eligible layers with at most this many input and output channels.
+THIN_RULE_CHANNELS = 16
+
+
+def same_code_models(rec: dict) -> list[str]:
+    """The models of a recorded CPU run on which ``default`` and ``sample_major_fastconv``
+    ran the same convolution code: every eligible layer took the forward route.
+
+    Runs with the planner say what it chose (``route_decisions`` of ``default``, for the
+    batch sizes of the timed run); older runs followed the thin-layer rule
+    (:data:`THIN_RULE_CHANNELS`), checked on the model's layers."""
+    import torch
+
+    from vog.conv_planner import PLAN_EXAMPLES
+    from vog.fast_conv import conv_eligible
+
+    out = []
+    for model, r in rec["models"].items():
+        decisions = r["methods"].get("default", {}).get("route_decisions")
+        if decisions is not None:
+            full = min(int(r["batch_size"]), PLAN_EXAMPLES)  # examples a full batch's plan timed
+            timed = [d for d in decisions if d["batch"] == full]
+            if timed and all(d["route"] == "forward" for d in timed):
+                out.append(model)
+            continue
+        net = _bench_scoring().build(model, 1, 1)[0][0].requires_grad_(False)
+        convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d) and conv_eligible(m)]
+        widest = [max(m.in_channels, m.out_channels) for m in convs]
+        if convs and max(widest) <= THIN_RULE_CHANNELS:
+            out.append(model)
+    return sorted(out)
+
+
+def planning_cost(rec: dict) -> dict[str, float]:
+    """Per model of a recorded run: the planner's time (once per process, in the warm-up)
+    over the default's timed run, where the run recorded it."""
+    out = {}
+    for model, r in rec["models"].items():
+        d = r["methods"].get("default", {})
+        if d.get("planning_seconds") is not None:
+            out[model] = d["planning_seconds"] / d["seconds"]
+    return out
+
+
+def processor(rec: dict) -> str:
+    """The processor of a recorded run: its model name and vector instructions.
+
+    Runs recorded before the processor was written (``"processor"``) name the
+    model only, from their ``device`` line, and say that the ISA was not recorded."""
+    proc = rec.get("processor")
+    if proc:
+        return f"{proc['cpu']} ({', '.join(proc['isa']) or 'no AVX'}; kernels {proc['kernels']})"
+    device = rec.get("device", "")
+    if not device.startswith("CPU: "):
+        return device
+    name = device.removeprefix("CPU: ").rsplit(",", 1)[0]
+    return f"{name.removesuffix(' (x86_64)')} (ISA not recorded)"
+
+
+def verdicts_by_machine(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The target of ``column`` per processor: one row per processor of the table's runs,
+    with how many of its rows meet it and the misses (:func:`target_split`)."""
+    rows = []
+    for proc, part in table.groupby("processor", sort=False):
+        ok, n, misses = target_split(part, column)
+        if n:
+            verdict = f"holds for all {n}" if ok == n else f"fails for {n - ok} of {n}"
+            rows.append({"processor": proc, "verdict": verdict, "misses": misses})
+    return pd.DataFrame(rows)
 
 
 def run_training_benchmark(*, quick: bool = True, repeat: int = 1, clock: str = "wall") -> dict:

@@ -26,10 +26,10 @@
 #   (an input gradient costs about two forwards where the backward kernels are
 #   as fast as the forward ones; PyTorch's CPU convolution backward is several
 #   times slower than its forward for convolutions with few channels);
-# - **gradient_fastconv**: the same passes with the input gradients of thin
-#   convolutions (at most {glue:text}`perf_conv_bound` input and output channels)
-#   computed as forward convolutions ({func}`vog.fast_conv.fast_conv_route`, the
-#   default's route on a CPU). The faster of the two is the
+# - **gradient_fastconv**: the same passes with each convolution's input
+#   gradient by the route the planner measures faster on this machine
+#   ({func}`vog.fast_conv.fast_conv_route`, {mod}`vog.conv_planner`: the
+#   default's route). The faster of the two is the
 #   *floor*: what any VoG built on these gradients needs, in the loop order of
 #   the fastest method;
 # - **gradient_batch_major** and **gradient_gather**: the same floor run
@@ -39,8 +39,8 @@
 #   `vog score` and the shards run it): sample-major, the data cut into chunks
 #   of a few batches, every checkpoint's gradients of a chunk written into one
 #   reused buffer and reduced at once to one VoG (and gradient magnitude) per
-#   example, O(N) memory; on the CPU with the input gradients of thin
-#   convolutions as forward convolutions;
+#   example, O(N) memory; each convolution's input gradient by the route the
+#   planner timed faster on the first batch of its kind;
 # - **sample_major**: the same with autograd's own convolution kernels
 #   (`fast_conv=False`);
 # - **streaming** (`mode="streaming", fast_conv=False`, the reference scores):
@@ -65,10 +65,11 @@
 #
 # - Our default scoring (O(N) memory) takes at most {glue:text}`perf_fastest_worst`
 #   times the time of the fastest method whose scores are VoG, over the models
-#   of the recorded runs (target: at most 1.1x): {glue:text}`perf_fastest_verdict`.
-#   On a CPU, for the models whose eligible convolutions are all thin
+#   of the recorded runs (target: at most 1.1x), judged per processor (the table
+#   "The target per machine"): {glue:text}`perf_fastest_by_machine`.
+#   Where every eligible convolution took the forward route in a run
 #   ({glue:text}`perf_same_code_models`), `default` and `sample_major_fastconv`
-#   run the very same code, yet
+#   run the very same convolution code, yet
 #   their times differ by {glue:text}`perf_same_code_spread` between processes in
 #   these runs: that is the timing noise a 1.1x target is tested against, and
 #   the small (`quick`) sizes suffer most from it. Runs recorded with
@@ -85,26 +86,34 @@
 #   `reduction passes` row); a chunk holds at most {glue:text}`perf_chunk_mb` of
 #   maps and inputs (64 MB before), since the loop order within a chunk makes no
 #   measurable difference (the `loop order` row) and a buffer above glibc's
-#   32 MB mmap threshold is paged in afresh on every call; and the
-#   forward-convolution route is taken only for thin layers (at most
-#   {glue:text}`perf_conv_bound` input and output channels). Per layer
-#   (`benchmarks/bench_conv_route.py`, the run {glue:text}`perf_conv_run`, the
-#   table under "What each cause costs"), autograd's kernel takes
-#   {glue:text}`perf_conv_lenet` the time of the forward route on LeNet's first
-#   layer (1 -> 6 channels, 5x5): {glue:text}`perf_conv_lenet_verdict` (LeNet's
-#   scoring time: the `conv route` row). Over all the thin layers measured it
-#   takes {glue:text}`perf_conv_thin`, and on the wider ones
-#   {glue:text}`perf_conv_wide`; on a ResNet's wide layers the route would also
-#   copy their flipped kernels for nothing. The bound is a coarse rule, not a
-#   tuned one, and it is not right for every thin layer:
-#   {glue:text}`perf_conv_losses`.
+#   32 MB mmap threshold is paged in afresh on every call; and each
+#   convolution's backward route is *measured*, not chosen by its shape. A rule
+#   by shape (the forward route for layers of at most 16 channels) was right on
+#   the Intel Xeon that recorded the first runs and wrong on an AMD EPYC without
+#   AVX-512 (measured when the planner was asked for), where the forward route
+#   was the slower one on LeNet's first layer. Per layer
+#   (`benchmarks/bench_conv_route.py`, the table under "What each cause
+#   costs"), autograd's kernel takes {glue:text}`perf_conv_lenet` the time of the
+#   forward route on LeNet's first layer (1 -> 6 channels, 5x5). The default now
+#   times both routes on the first batch of each kind of layer and keeps the
+#   faster ({mod}`vog.conv_planner`, like `torch.backends.cudnn.benchmark`). In
+#   the recorded per-layer run {glue:text}`perf_conv_run` the planner chose
+#   the route that the longer measurement finds faster for
+#   {glue:text}`perf_conv_agree` layers; where it did not, the two routes were
+#   within {glue:text}`perf_conv_disagree_gap` of each other. Planning costs
+#   {glue:text}`perf_planning_cost` of the default's scoring time in the
+#   recorded run (once per process and kind of layer; the quick sizes make it
+#   look large). The planner's decisions on the machine that built this page
+#   are in the table "The route planner on this machine": it sends
+#   {glue:text}`perf_planner_forward` eligible layers forward.
 # - Its own work beyond the input gradients (checks, the clone, the maps and
 #   the reduction of Eq. 2-4) costs at most {glue:text}`perf_own_worst` times
 #   the gradient floor in its loop order; the loop order and the backward's
 #   seeding cost what the table "What each cause costs" shows.
 # - Recording VoG during training costs {glue:text}`perf_record_overhead` of an
-#   epoch for every epoch it observes, in the recorded run (target: at most 10%):
-#   {glue:text}`perf_record_verdict`. It is measured *paired*, within the
+#   epoch for every epoch it observes, in the latest recorded run, on
+#   {glue:text}`perf_record_processor`, with the route planner (target: at most
+#   10%): {glue:text}`perf_record_verdict`. It is measured *paired*, within the
 #   recorder's own run: after each epoch, right after the recorder has observed
 #   the model, the benchmark times the evaluation pass and the bare input
 #   gradients on the same model, so training, recording and these passes take
@@ -151,17 +160,20 @@ device = "cpu"  # cpu or cuda
 repeat = 1  # each time is the best of this many runs (the recorded runs below use 3)
 methods = []  # the script's methods to measure at build time (empty: all)
 recorded = [
+    "benchmarks/results/cpu-2026-12-07-rounds.json",
     "benchmarks/results/cpu-2026-11-28-rounds.json",
     "benchmarks/results/cpu-2026-11-28-mlp-full.json",
     "benchmarks/results/cpu-2026-11-27-lenet-full.json",
     "benchmarks/results/cpu-2026-11-24-resnet18-scale.json",
 ]  # runs recorded with the script, shown as written
 scoring_before = "benchmarks/results/cpu-2026-11-27-rounds.json"  # the same run, code before
-conv_route = "benchmarks/results/cpu-2026-11-28-conv-route.json"  # bench_conv_route.py
+conv_route = "benchmarks/results/cpu-2026-12-07-conv-route.json"  # bench_conv_route.py
+conv_route_before = "benchmarks/results/cpu-2026-11-28-conv-route.json"  # the shape rule
 training_recorded = [
     "benchmarks/results/cpu-2026-11-27-training-paired-before.json",
     "benchmarks/results/cpu-2026-11-27-training-paired.json",
-]  # runs recorded with bench_training.py
+    "benchmarks/results/cpu-2026-12-07-training-paired.json",
+]  # runs recorded with bench_training.py (the last: the verdict)
 training_quick = True  # small training benchmark at build time (seconds)
 
 # %%
@@ -281,16 +293,40 @@ causes = summary.cause_table(bench)
 causes.style.format({m: "{:.2f}x" for m in bench["models"]}, na_rep="-")
 
 # %% [markdown]
-# The convolution route per layer, from the recorded run of
+# The convolution route per layer, from the recorded runs of
 # `benchmarks/bench_conv_route.py` (one thread, CPU time, best of its passes;
 # `autograd / forward` above 1: the forward route is faster; `default route`:
-# the route the CPU default takes for that layer):
+# the route the default took for that layer: the planner's choice in the new
+# run, the rule by shape in the old one; `planner agrees`: whether that is the
+# route the longer measurement finds faster):
 
-# %%
-conv_runs = summary.load_results([conv_route])
-if conv_runs:
-    conv_table = summary.conv_route_table(next(iter(conv_runs.values())))
-    display(conv_table.style.format({"autograd / forward": "{:.2f}x"}).hide(axis="index"))
+# %% tags=["hide-input"]
+conv_runs = summary.load_results([conv_route, conv_route_before])
+for run, rec in conv_runs.items():
+    print(f"{run}: {summary.processor(rec)}")
+    display(
+        summary.conv_route_table(rec)
+        .style.format({"autograd / forward": "{:.2f}x"}, na_rep="-")
+        .hide(axis="index")
+    )
+conv_rec = conv_runs.get(Path(conv_route).stem)
+conv_table = summary.conv_route_table(conv_rec) if conv_rec else None
+
+# %% [markdown]
+# ## The route planner on this machine
+#
+# The route each convolution of the benchmark models takes on the machine that
+# built this page ({glue:text}`perf_build_processor`), as the default's planner
+# chose it on the first batch of 16 images (both routes' times, milliseconds):
+
+# %% tags=["hide-input"]
+planner = summary.planner_decisions(models)
+display(
+    planner.style.format(
+        {"autograd ms": "{:.3f}", "forward ms": "{:.3f}", "autograd / forward": "{:.2f}x"},
+        na_rep="-",
+    ).hide(axis="index")
+)
 
 # %% [markdown]
 # ## Recorded runs
@@ -309,7 +345,7 @@ if conv_runs:
 runs = summary.load_results(recorded)
 for run, rec in runs.items():
     how = f"{rec.get('threads', '?')} thread(s), {rec.get('clock', 'wall')} time"
-    print(f"{run}: {rec['device']} ({how}), torch {rec['torch']}, {rec.get('date', '?')}")
+    print(f"{run}: {summary.processor(rec)} ({how}), torch {rec['torch']}, {rec.get('date', '?')}")
     display(summary.ratio_table(rec).style.format("{:.2f}x", na_rep="-"))
 
 # %% tags=["remove-cell"]
@@ -347,6 +383,18 @@ if len(target_table):
             na_rep="-",
         )
     )
+
+# %% [markdown]
+# **The target per machine.** At most 1.1x the fastest correct method, per processor: float
+# kernels, vector instructions and caches differ between processors, so a run
+# on one says nothing of another.
+
+# %% tags=["hide-input"]
+by_machine = summary.verdicts_by_machine(
+    target_table if len(target_table) else summary.target_rows({"this build": bench}),
+    "ours / fastest correct",
+)
+display(by_machine.style.hide(axis="index"))
 
 # %% [markdown]
 # ## Training with recording
@@ -422,17 +470,25 @@ glue(
     else f"fails for {n_fast_all - n_fast} of {n_fast_all} ({fast_miss})",
     display=False,
 )
-# what changed: the same measurement (the first recorded run) with the code before
-before = summary.load_results([scoring_before])
-first_run = Path(recorded[0]).stem if recorded and Path(recorded[0]).stem in runs else None
-same_setup = (
-    bool(before)
-    and first_run is not None
-    and all(
-        next(iter(before.values())).get(key) == runs[first_run].get(key)
-        for key in ("sizes", "clock", "threads")
-    )
+glue(
+    "perf_fastest_by_machine",
+    "; ".join(f"{r['processor']}: {r['verdict']}" for _, r in by_machine.iterrows()),
+    display=False,
 )
+# what changed: the same measurement with the code before, on the same processor
+before = summary.load_results([scoring_before])
+before_rec = next(iter(before.values()), None)
+first_run = next(
+    (
+        run
+        for run, rec in runs.items()
+        if before_rec is not None
+        and summary.processor(rec) == summary.processor(before_rec)
+        and all(before_rec.get(k) == rec.get(k) for k in ("sizes", "clock", "threads"))
+    ),
+    None,
+)
+same_setup = first_run is not None
 
 
 def _fastest_ratios(rec: dict) -> str:
@@ -449,65 +505,47 @@ glue(
     f"{_fastest_ratios(next(iter(before.values())))} of the fastest correct method; in "
     f"`{first_run}` it takes {_fastest_ratios(runs[first_run])}."
     if same_setup
-    else "(No run of the code before with the same sizes, clock and threads is recorded.)",
+    else "(No run of the code before on the same processor with the same sizes, clock and "
+    "threads is recorded.)",
     display=False,
 )
 glue("perf_chunk_mb", f"{vog.scoring.sample_major.CHUNK_BYTES / 2**20:.0f} MB", display=False)
-# the convolution route per layer (bench_conv_route.py) and the reduction in blocks
-glue("perf_conv_bound", str(vog.fast_conv.CPU_MAX_CHANNELS), display=False)
-lenet_first = (
-    conv_table[(conv_table["C_in"] == 1) & (conv_table["C_out"] == 6)] if conv_runs else []
-)
+# the convolution route per layer (bench_conv_route.py), the planner, the reduction in blocks
+lenet_first = [
+    f"{r['autograd / forward']:.2f}x ({r['layout']}) on {summary.processor(rec)}"
+    for rec in conv_runs.values()
+    for _, r in summary.conv_route_table(rec).iterrows()
+    if r["C_in"] == 1 and r["C_out"] == 6
+]
+glue("perf_conv_lenet", "; ".join(lenet_first) or "(not measured)", display=False)
 glue(
-    "perf_conv_lenet",
-    " and ".join(
-        f"{r['autograd / forward']:.2f}x ({r['layout']})" for _, r in lenet_first.iterrows()
-    )
-    if len(lenet_first)
-    else "(not measured)",
+    "perf_conv_run",
+    f"`{Path(conv_route).stem}`" if conv_table is not None else "(none)",
     display=False,
 )
-glue(
-    "perf_conv_lenet_verdict",
-    "(not measured)"
-    if not len(lenet_first)
-    else "there the route pays"
-    if (lenet_first["autograd / forward"] > 1).all()
-    else "even there the route does not pay in every layout of this run",
-    display=False,
-)
-route_ranges = {}
-for side in ("forward", "autograd"):
-    s = next(iter(conv_runs.values()))["summary"].get(side) if conv_runs else None
-    route_ranges[side] = (
-        f"{s['min']:.2f}x to {s['max']:.2f}x (median {s['median']:.2f}x, {s['n']} layers)"
-        if s
-        else "(not measured)"
-    )
-glue("perf_conv_thin", route_ranges["forward"], display=False)
-glue("perf_conv_wide", route_ranges["autograd"], display=False)
-glue("perf_conv_run", f"`{next(iter(conv_runs))}`" if conv_runs else "(none)", display=False)
-routed_losses = (
-    conv_table[(conv_table["default route"] == "forward") & (conv_table["autograd / forward"] < 1)]
-    if conv_runs
-    else []
-)
-routed_all = (conv_table["default route"] == "forward").sum() if conv_runs else 0
-if len(routed_losses):
-    worst = routed_losses.loc[routed_losses["autograd / forward"].idxmin()]
-    losses_text = (
-        f"{len(routed_losses)} of the {routed_all} layers it routes were slower by the forward "
-        f"route in the recorded run, the worst {worst['C_in']} -> {worst['C_out']} "
-        f"({worst['kernel']}x{worst['kernel']}, {worst['layout']}) at "
-        f"{worst['autograd / forward']:.2f}x"
-    )
+if conv_table is not None and conv_table["planner agrees"].notna().all():
+    agree = int(conv_table["planner agrees"].sum())
+    glue("perf_conv_agree", f"{agree} of {len(conv_table)}", display=False)
+    wrong = conv_table[~conv_table["planner agrees"].astype(bool)]["autograd / forward"]
+    gap = max((max(r, 1 / r) - 1 for r in wrong), default=None)
+    glue("perf_conv_disagree_gap", f"{gap:.0%}" if gap is not None else "(none)", display=False)
 else:
-    losses_text = (
-        f"none of the {routed_all} layers it routes was slower in the recorded run"
-        if conv_runs
-        else "(not measured)"
-    )
-glue("perf_conv_losses", losses_text, display=False)
+    glue("perf_conv_agree", "(not recorded)", display=False)
+    glue("perf_conv_disagree_gap", "(not recorded)", display=False)
+costs = {m: c for rec in runs.values() for m, c in summary.planning_cost(rec).items()}
+glue(
+    "perf_planning_cost",
+    ", ".join(f"{m} {c:.0%}" for m, c in costs.items()) or "(not recorded)",
+    display=False,
+)
+eligible = planner[planner["route"].isin(["forward", "autograd"])]
+glue(
+    "perf_planner_forward",
+    f"{int((eligible['route'] == 'forward').sum())} of {len(eligible)}",
+    display=False,
+)
+build_machine = {"processor": vog.experiments.provenance.machine()}
+glue("perf_build_processor", summary.processor(build_machine), display=False)
 reduce_gain = [
     r["ratios"]["reduction passes: whole chunk / cache-sized blocks (reduction time)"]
     for r in bench["models"].values()
@@ -522,22 +560,22 @@ glue(
     else f"{min(reduce_gain):.1f}x to {max(reduce_gain):.1f}x",
     display=False,
 )
-# On a CPU the default and sample_major_fastconv run the same code for models whose eligible
-# convolutions are all thin (summary.forward_route_layers): the spread of their times between
+# The default and sample_major_fastconv run the same convolution code where every eligible
+# layer took the forward route in a run (summary.same_code_models): the spread of their times between
 # processes is the runs' timing noise, against which a 1.1x target is tested (each round's
 # processes where a run has rounds, else the best times)
-same_code = [
-    m
-    for m in sorted({m for rec in runs.values() for m in rec["models"]})
-    if len(set(summary.forward_route_layers(m).values())) == 1
-]
-glue("perf_same_code_models", ", ".join(same_code) or "none", display=False)
+same_code = {run: summary.same_code_models(rec) for run, rec in runs.items()}
+glue(
+    "perf_same_code_models",
+    "; ".join(f"{', '.join(ms)} in `{run}`" for run, ms in same_code.items() if ms) or "none",
+    display=False,
+)
 spreads = [
     abs(a / b - 1)
-    for rec in runs.values()
+    for run, rec in runs.items()
     if rec["device"].startswith("CPU")
     for model, r in rec["models"].items()
-    if model in same_code and {"default", "sample_major_fastconv"} <= set(r["methods"])
+    if model in same_code[run] and {"default", "sample_major_fastconv"} <= set(r["methods"])
     for a, b in zip(
         r["methods"]["default"].get("round_seconds", [r["methods"]["default"]["seconds"]]),
         r["methods"]["sample_major_fastconv"].get(
@@ -561,6 +599,7 @@ record_run = all_training[record["run"]]
 rec = summary.recording_numbers(record_run)
 overhead, floor = rec["overhead"], rec["floor"]
 glue("perf_record_overhead", f"{overhead:.1%} ({record['run']})", display=False)
+glue("perf_record_processor", summary.processor(record_run), display=False)
 glue("perf_record_floor", f"{floor:.1%}", display=False)
 glue(
     "perf_record_inputs",
@@ -584,9 +623,15 @@ glue(
 )
 whole_median = record_run["ratios"]["recording overhead (fraction of an epoch)"]
 glue("perf_record_whole_median", f"{whole_median:.1%}", display=False)
-# before and after this release's changes: the first and the last recorded paired runs
+# before and after the recorder's changes: the first and the last paired runs on the
+# processor of the first (a change is measured on one machine)
 numbers = {run: summary.recording_numbers(r) for run, r in train_runs.items()}
-paired_runs = [(run, n["overhead"]) for run, n in numbers.items() if n["paired"]]
+paired = [run for run, n in numbers.items() if n["paired"]]
+paired_runs = [
+    (run, numbers[run]["overhead"])
+    for run in paired
+    if summary.processor(train_runs[run]) == summary.processor(train_runs[paired[0]])
+]
 glue(
     "perf_record_change",
     f"in the same paired measurement the overhead was {paired_runs[0][1]:.1%} with the "
@@ -652,8 +697,9 @@ glue("perf_record_verdict", record_verdict, display=False)
 # 2. Compare the loop over checkpoints with `vmap` (`-p quick false` on a GPU,
 #    or `--methods sample_major sample_major_vmap` on a CPU): which wins where?
 # 3. Score your own checkpoints with `vog score ... --no-fast-conv` and without
-#    (on a CPU the default computes thin convolutions' input gradients as forward
-#    convolutions), and check that the two score files agree to float32 rounding.
+#    (the default times both convolution routes on the first batch and keeps the
+#    faster; `logging.getLogger("vog.conv_planner").setLevel("DEBUG")` prints its
+#    decisions), and check that the two score files agree to float32 rounding.
 # 4. Time the two convolution routes on your own layers' shapes: edit `SHAPES` in
 #    `benchmarks/bench_conv_route.py`, run it twice, and see how far the ratios move
 #    between runs before reading much into one.

@@ -8,12 +8,20 @@ the parameters of section ``NAME`` of ``profiles/PROFILE.yaml`` (plus
 fails if any cell raised, listing the notebooks and the error. One line is
 printed per chapter, and a table of the chapters' times at the end. Kernels
 talk to papermill over local IPC sockets (no network port, no warning).
+
+After the chapters, the build's record (``vog.experiments.provenance``) is
+written to ``OUT/build_record.json`` and rendered as the page
+``OUT/about_build.md`` ("About this build": commit, machine, versions, the
+lock's SHA-256, the chapters' times, every trained run's key and data
+SHA-256), and each chapter run gets a one-line footer linking to it. A run of
+some chapters only updates their entries of an existing record.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import json
 import os
 import sys
 import tempfile
@@ -27,7 +35,13 @@ import yaml
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
+from vog.atomic import atomic_write
+from vog.experiments import provenance
+
 ROOT = Path(__file__).resolve().parent.parent
+RECORD = "build_record.json"
+ABOUT = "about_build.md"
+FOOTER_TAG = "build-footer"
 
 
 class IPCKernelManager(AsyncKernelManager):
@@ -169,6 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", default="default")
     ap.add_argument("--out", type=Path, default=ROOT / "book" / "executed")
     ap.add_argument("--notebooks", type=Path, default=ROOT / "notebooks")
+    ap.add_argument(
+        "--workdir",
+        type=Path,
+        default=ROOT,
+        help="the folder the chapters run in: their data/ and run cache (default: the checkout)",
+    )
     ap.add_argument("names", nargs="*", help="notebook stems to run (default: all)")
     args = ap.parse_args(argv)
     profile = load_profile(args.profile)
@@ -182,13 +202,61 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         raise SystemExit(f"profile {args.profile!r} names unknown notebooks: {sorted(unknown)}")
     times = {}
-    for src in sources:
-        t0 = time.perf_counter()
-        run_notebook(src, args.out, args.profile, profile.get(src.stem) or {})
-        times[src.stem] = time.perf_counter() - t0
-        print(f"{src.stem}: ok ({times[src.stem]:.0f} s, profile {args.profile})", flush=True)
+    out = args.out.resolve()  # the kernels run in another folder
+    ledger = start_ledger(out)
+    try:
+        for src in sources:
+            t0 = time.perf_counter()
+            run_notebook(src, out, args.profile, profile.get(src.stem) or {}, args.workdir)
+            times[src.stem] = time.perf_counter() - t0
+            print(f"{src.stem}: ok ({times[src.stem]:.0f} s, profile {args.profile})", flush=True)
+    finally:  # the chapters that finished get their footers and record, also on a failure
+        if times:
+            finish_build(out, args.profile, times, ledger)
+        ledger.unlink(missing_ok=True)
+        os.environ.pop(provenance.LEDGER_ENV, None)
     print(time_table(times, args.profile), flush=True)
     return 0
+
+
+def start_ledger(out_dir: Path) -> Path:
+    """A fresh ledger of the runs the chapters use, named to their kernels by the environment."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd, path = tempfile.mkstemp(prefix=".runs-", suffix=".jsonl", dir=out_dir)
+    os.close(fd)
+    os.environ[provenance.LEDGER_ENV] = path  # papermill's kernels inherit it
+    return Path(path)
+
+
+def finish_build(
+    out_dir: Path, profile: str, times: dict[str, float], ledger: Path, root: Path = ROOT
+) -> dict:
+    """Write the build's record and its page, and footer each chapter of ``times``.
+
+    The record merges with ``OUT/build_record.json`` of the same profile, so a
+    run of some chapters keeps the others' entries. Returns the record.
+    """
+    path = out_dir / RECORD
+    old = json.loads(path.read_text()) if path.is_file() else None
+    new = provenance.build_record(root, profile, times, provenance.read_ledger(ledger))
+    record = provenance.merge_records(old, new)
+    text = json.dumps(record, indent=1, sort_keys=True) + "\n"
+    atomic_write(path, lambda p: p.write_text(text))
+    page = provenance.record_markdown(record)
+    atomic_write(out_dir / ABOUT, lambda p: p.write_text(page))
+    for name in times:
+        add_footer(out_dir / f"{name}.ipynb", provenance.footer(record, name, ABOUT))
+    return record
+
+
+def add_footer(path: Path, text: str) -> None:
+    """Make ``text`` the notebook's last cell, a markdown cell tagged ``build-footer``."""
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if FOOTER_TAG not in c.metadata.get("tags", [])]
+    cell = nbformat.v4.new_markdown_cell("---\n" + text)
+    cell.metadata["tags"] = [FOOTER_TAG]
+    nb.cells.append(cell)
+    atomic_write(path, lambda p: nbformat.write(nb, str(p)))
 
 
 def time_table(times: dict[str, float], profile: str) -> str:

@@ -1,7 +1,9 @@
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -71,10 +73,17 @@ def smoke_book(tmp_path_factory):
     shutil.copytree(ROOT / "_static", book / "_static")  # the book's style sheet
     runner = _load_runner()
     params = runner.load_profile("smoke")
-    for src in NOTEBOOKS:
-        runner.run_notebook(
-            src, book / "book" / "executed", "smoke", params.get(src.stem) or {}, cwd=book
-        )
+    out = book / "book" / "executed"
+    ledger, times = runner.start_ledger(out), {}
+    try:
+        for src in NOTEBOOKS:
+            t0 = time.perf_counter()
+            runner.run_notebook(src, out, "smoke", params.get(src.stem) or {}, cwd=book)
+            times[src.stem] = time.perf_counter() - t0
+        runner.finish_build(out, "smoke", times, ledger)  # the record of this checkout
+    finally:
+        ledger.unlink(missing_ok=True)
+        os.environ.pop("VOG_RUN_LEDGER", None)
     return book
 
 

@@ -6,7 +6,13 @@ from collections.abc import Iterable
 
 import torch
 
-__all__ = ["check_choice", "check_labels", "check_finite", "integer_labels"]
+__all__ = [
+    "check_choice",
+    "check_labels",
+    "check_finite",
+    "integer_labels",
+    "module_device",
+]
 
 
 def check_choice(name: str, value: object, valid: Iterable[str]) -> str:
@@ -70,3 +76,19 @@ def check_finite(name: str, tensor: torch.Tensor) -> None:
             f"{name} contains NaN or inf values (first affected rows: {rows}); "
             "check the model, the inputs and the learning rate"
         )
+
+
+def module_device(
+    model: torch.nn.Module, default: str | torch.device | None = None
+) -> torch.device:
+    """The device ``model`` computes on: that of its first parameter, else of its first buffer.
+
+    A model with neither (a function of its input only, e.g. a fixed
+    transform) is scored on ``default`` (None: the CPU). Its input gradients
+    are still well defined, so it is never refused for lacking parameters.
+    """
+    for param in model.parameters():
+        return param.device
+    for buffer in model.buffers():
+        return buffer.device
+    return torch.device(default if default is not None else "cpu")

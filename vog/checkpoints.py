@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ._checks import module_device
 from .atomic import CorruptFileError, atomic_write, file_error, load_verified, verify_file
 
 __all__ = ["save_checkpoint", "load_state_dict", "load_checkpoint"]
@@ -95,7 +96,7 @@ def load_checkpoint(model: nn.Module, path: PathLike) -> nn.Module:
     Raises ``ValueError`` naming the missing/unexpected/mismatched keys when the
     checkpoint belongs to another architecture.
     """
-    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    device = module_device(model)
     state = load_state_dict(path, map_location=device)
     own = model.state_dict()
     missing = sorted(set(own) - set(state))

@@ -31,7 +31,6 @@ from pathlib import Path
 import torch
 
 from .data import as_dataset
-from .fast_conv import CPU_MAX_CHANNELS
 from .options import CHOICES, ScoringOptions
 from .scoring import merge_shards, read_scores, score_to_shards, write_scores
 from .scoring.sharded import SHARD_SIZE
@@ -205,8 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="back-propagate through stride-1 convolutions with forward convolutions: "
-        "--fast-conv every such layer, --no-fast-conv none (default: on the CPU the thin "
-        f"layers, at most {CPU_MAX_CHANNELS} input and output channels; none elsewhere)",
+        "--fast-conv every such layer, --no-fast-conv none (default: measured, each layer "
+        "takes the route timed faster on its first batch)",
     )
     sc.add_argument("--progress", action="store_true")
     sc.set_defaults(func=_score)

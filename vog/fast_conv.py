@@ -1,4 +1,4 @@
-"""Input gradients through 2-D convolutions computed as forward convolutions (opt-in).
+"""Input gradients through 2-D convolutions computed as forward convolutions.
 
 VoG needs only the gradient of a logit with respect to the input, never the weight
 gradients. PyTorch obtains the input gradient of a convolution from its
@@ -24,12 +24,14 @@ its output gradient is channels-last (a model trained with
 summed over the output channels instead, 2-3x faster on CPUs (the same numbers up to
 float32 rounding).
 
-Scoring (:class:`vog.ScoringOptions` ``fast_conv``) and the training recorder
-(:class:`vog.VoGRecorder`) use it by default on the CPU, where PyTorch's
-backward-data kernel is the slow part (see :func:`wants_fast_conv`), for the thin layers (at
-most :data:`CPU_MAX_CHANNELS` input and output channels), where it pays
-(:func:`fast_conv_route`); ``fast_conv=False`` turns it off, ``True`` forces it on
-every eligible layer on any device.
+Whether the forward route pays depends on the processor's kernels, not on the
+layer's shape alone (on an Intel Xeon it is 1.7x faster for LeNet's first layer,
+on an AMD EPYC without AVX-512 0.73x). So scoring (:class:`vog.ScoringOptions`
+``fast_conv``) and the training recorder (:class:`vog.VoGRecorder`) measure by
+default: each eligible layer times both routes on the first batch of its kind and
+keeps the faster (:mod:`vog.conv_planner`, :func:`fast_conv_route`).
+``fast_conv=False`` forces autograd's kernels, ``True`` the forward route on every
+eligible layer.
 """
 
 from __future__ import annotations
@@ -43,23 +45,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .conv_planner import lookup, plan_route
+
 __all__ = [
-    "CPU_MAX_CHANNELS",
     "conv_as_forward",
     "conv_eligible",
     "fast_conv_route",
     "wants_fast_conv",
 ]
-
-#: On the CPU the default route (``fast_conv=None``) changes only convolutions with at
-#: most this many input and output channels. The forward route pays on the thinnest
-#: layers, where oneDNN's backward-data kernel is slow (LeNet's 1 -> 6 layer: about 2x);
-#: on wider ones autograd's kernel is as fast or faster (a 3 -> 64 stem, the
-#: 64-512-channel layers of a ResNet), and their flipped kernels would be copied for
-#: nothing. Between the two the ratios are near 1 and vary from run to run: the bound is
-#: a coarse rule measured per layer by ``benchmarks/bench_conv_route.py`` (the
-#: Performance chapter shows the recorded run, and which routed layers it finds slower).
-CPU_MAX_CHANNELS = 16
 
 
 class _ForwardConvBackward(torch.autograd.Function):
@@ -74,24 +67,27 @@ class _ForwardConvBackward(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_out):
         (flipped,) = ctx.saved_tensors
-        if flipped.shape[0] == 1 and grad_out.is_contiguous(memory_format=torch.channels_last):
-            # One input channel (a first layer on grey images), channels-last: the sum over
-            # output channels of a depthwise convolution. oneDNN's dense kernel with a single
-            # output channel is 2-3x slower than this; the (1, C_out, k, k) backward kernel
-            # is the depthwise one, (C_out, 1, k, k), as a view.
-            c_out = flipped.shape[1]
-            per_channel = F.conv2d(
-                grad_out,
-                flipped.view(c_out, 1, *flipped.shape[2:]),
-                padding=ctx.back_padding,
-                groups=c_out,
-            )
-            # summed in at least float32 (a bfloat16 sum of many channels would round more)
-            acc = torch.promote_types(grad_out.dtype, torch.float32)
-            grad_in = per_channel.sum(1, keepdim=True, dtype=acc).to(grad_out.dtype)
-            return grad_in, None, None, None, None, None
-        grad_in = F.conv2d(grad_out, flipped, padding=ctx.back_padding)
-        return grad_in, None, None, None, None, None
+        return _grad_input(grad_out, flipped, ctx.back_padding), None, None, None, None, None
+
+
+def _grad_input(grad_out: torch.Tensor, flipped: torch.Tensor, back_padding) -> torch.Tensor:
+    """The input gradient as a forward convolution of ``grad_out`` with the backward kernel."""
+    if flipped.shape[0] == 1 and grad_out.is_contiguous(memory_format=torch.channels_last):
+        # One input channel (a first layer on grey images), channels-last: the sum over
+        # output channels of a depthwise convolution. oneDNN's dense kernel with a single
+        # output channel is 2-3x slower than this; the (1, C_out, k, k) backward kernel
+        # is the depthwise one, (C_out, 1, k, k), as a view.
+        c_out = flipped.shape[1]
+        per_channel = F.conv2d(
+            grad_out,
+            flipped.view(c_out, 1, *flipped.shape[2:]),
+            padding=back_padding,
+            groups=c_out,
+        )
+        # summed in at least float32 (a bfloat16 sum of many channels would round more)
+        acc = torch.promote_types(grad_out.dtype, torch.float32)
+        return per_channel.sum(1, keepdim=True, dtype=acc).to(grad_out.dtype)
+    return F.conv2d(grad_out, flipped, padding=back_padding)
 
 
 def _flipped(weight: torch.Tensor) -> torch.Tensor:
@@ -99,9 +95,12 @@ def _flipped(weight: torch.Tensor) -> torch.Tensor:
     return weight.detach().flip(-1, -2).transpose(0, 1).contiguous()
 
 
-def _forward(self: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
-    # The flipped kernel is made once per context (the weights are frozen there); a weight
-    # changed in place since (its version counter moved) or replaced gets a fresh one.
+def _backward_kernel(self: nn.Conv2d) -> tuple[torch.Tensor, tuple[int, int]]:
+    """The flipped kernel and the backward padding of a frozen eligible layer.
+
+    Made once per context (the weights are frozen there); a weight changed in place
+    since (its version counter moved) or replaced gets a fresh one.
+    """
     w = self.weight
     key = (w.data_ptr(), w._version, w.device, w.dtype)
     cached = self.__dict__.get("_vog_flipped")
@@ -110,24 +109,41 @@ def _forward(self: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
         self.__dict__["_vog_flipped"] = cached
     kh, kw = w.shape[-2:]
     ph, pw = cast(tuple[int, int], self.padding)  # ints: conv_eligible checked it
-    back = (kh - 1 - ph, kw - 1 - pw)
-    return _ForwardConvBackward.apply(x, w, self.bias, tuple(self.padding), cached[1], back)
+    return cached[1], (kh - 1 - ph, kw - 1 - pw)
+
+
+def _forward(self: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    """The forward route, always (``fast_conv=True``)."""
+    flipped, back = _backward_kernel(self)
+    return _ForwardConvBackward.apply(x, self.weight, self.bias, tuple(self.padding), flipped, back)
+
+
+def _planned_forward(self: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    """The measured route (``fast_conv=None``): the faster for this kind of layer.
+
+    The flipped kernel is made only where the forward route is timed or taken."""
+    if not (torch.is_grad_enabled() and x.requires_grad):  # no input gradient: one route
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+    decision = lookup(self, x)
+    if decision is None:
+        flipped, back = _backward_kernel(self)
+        decision = plan_route(self, x, lambda g: _grad_input(g, flipped, back))
+    if decision.route == "autograd":
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+    flipped, back = _backward_kernel(self)
+    return _ForwardConvBackward.apply(x, self.weight, self.bias, tuple(self.padding), flipped, back)
 
 
 def wants_fast_conv(setting: bool | None, device: torch.device | str) -> bool:
-    """Whether to compute input gradients of convolutions as forward ones on ``device``.
+    """Whether input gradients of convolutions may be computed as forward ones on ``device``.
 
     ``setting`` True or False is obeyed; None (the default of every caller) means
-    on the CPU only, and there for thin layers only (:func:`fast_conv_route`). On
-    CPUs the backward-data kernel of a thin convolution is slower than the
-    forward route (LeNet's 1 -> 6 channel layer: about 2x), while on wider layers
-    autograd's kernel is as fast or faster (``benchmarks/bench_conv_route.py``
-    measures both per layer); on GPUs cuDNN's backward kernels are tuned, so the
-    default leaves them alone.
+    measured, on any device: each eligible layer takes the faster route on this
+    machine (:func:`fast_conv_route`, :mod:`vog.conv_planner`), which may be
+    autograd's kernel for every layer.
     """
-    if setting is not None:
-        return bool(setting)
-    return torch.device(device).type == "cpu"
+    torch.device(device)  # a valid device, also where it decides nothing
+    return True if setting is None else bool(setting)
 
 
 def conv_eligible(module: nn.Module) -> bool:
@@ -156,14 +172,18 @@ def _widest(conv: nn.Conv2d) -> int:
 
 
 @contextmanager
-def conv_as_forward(model: nn.Module, *, max_channels: int | None = None) -> Iterator[int]:
+def conv_as_forward(
+    model: nn.Module, *, max_channels: int | None = None, planned: bool = False
+) -> Iterator[int]:
     """Within the context, eligible convolutions of ``model`` back-propagate by forward convs.
 
     Call it with the model frozen (``vog.input_gradients`` and the scoring
     functions freeze it; parameters requiring grad make a layer ineligible).
     ``max_channels``: change only the eligible layers with at most this many
-    input and output channels (None: all of them). Yields the number of layers changed;
-    their ``forward`` is restored on exit.
+    input and output channels (None: all of them). ``planned``: each changed
+    layer takes the route :func:`vog.conv_planner.plan_route` measured faster
+    for its kind, the forward one or autograd's. Yields the number of layers
+    changed; their ``forward`` is restored on exit.
     """
     changed = [
         m
@@ -174,8 +194,9 @@ def conv_as_forward(model: nn.Module, *, max_channels: int | None = None) -> Ite
     _absent = object()
     previous = [m.__dict__.get("forward", _absent) for m in changed]  # a user's own patch
     try:
+        route = _planned_forward if planned else _forward
         for m in changed:
-            m.forward = types.MethodType(_forward, m)
+            m.forward = types.MethodType(route, m)
         yield len(changed)
     finally:
         for m, old in zip(changed, previous, strict=True):
@@ -191,12 +212,13 @@ def fast_conv_route(
 ) -> AbstractContextManager[int]:
     """The convolution route a scoring call takes on ``device``, as a context manager.
 
-    ``setting`` False (or None off the CPU, :func:`wants_fast_conv`): autograd's own
-    kernels (a context that changes nothing and yields 0). True: every eligible layer
-    as forward convolutions. None on the CPU: the eligible layers with at most
-    :data:`CPU_MAX_CHANNELS` input and output channels, where the forward route pays.
-    Enter it with the model frozen; it yields the number of layers changed.
+    ``setting`` False: autograd's own kernels (a context that changes nothing and
+    yields 0). True: every eligible layer as forward convolutions. None (the
+    default): measured; every eligible layer takes the route timed faster for its
+    kind on this machine (:mod:`vog.conv_planner`; the decisions are listed by
+    :func:`vog.conv_planner.route_decisions`). Enter it with the model frozen; it
+    yields the number of layers that may take the forward route.
     """
     if not wants_fast_conv(setting, device):
         return nullcontext(0)
-    return conv_as_forward(model, max_channels=None if setting else CPU_MAX_CHANNELS)
+    return conv_as_forward(model, planned=setting is None)

@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from torch import nn
 
-__all__ = ["Cost", "Observer", "check_observers"]
+__all__ = ["Cost", "Observer", "ObserverBase", "check_observers", "observer_call"]
 
 
 @dataclass(frozen=True)
@@ -55,47 +55,101 @@ class Cost:
 class Observer(Protocol):
     """What watches a training loop: observed after every epoch, saved and resumed with it.
 
+    Only :meth:`observe` is required. The loop gives the other four methods
+    defaults where an observer lacks them (:class:`ObserverBase` holds the
+    same defaults, for a class of one's own to inherit):
+
     Methods
     -------
     observe(model, epoch) -> bool
-        Score ``model`` as it is after ``epoch`` (0-based) without changing it
-        (mode, weights, ``requires_grad`` flags, random generators); True if
-        this epoch was used.
+        **Required.** Score ``model`` as it is after ``epoch`` (0-based)
+        without changing it (mode, weights, ``requires_grad`` flags, random
+        generators); True if this epoch was used.
     state_dict() -> dict
-        A copy of the running state (plain tensors, numbers, lists and dicts,
-        loadable with ``torch.load(weights_only=True)``).
+        Optional (default: ``{}``, nothing to save). A copy of the running
+        state (plain tensors, numbers, lists and dicts, loadable with
+        ``torch.load(weights_only=True)``).
     load_state_dict(state) -> None
-        Continue from :meth:`state_dict`.
+        Optional, but required together with ``state_dict``: continue from it
+        (default: nothing to restore). An observer without ``state_dict``
+        starts afresh when a run resumes.
     result() -> object
-        What it computed (the VoG recorder: a :class:`vog.recorder.Recording`;
-        the training dynamics: ``{data set: {score: (N,) tensor}}``).
+        Optional (default: None). What it computed (the VoG recorder: a
+        :class:`vog.recorder.Recording`; the training dynamics:
+        ``{data set: {score: (N,) tensor}}``).
     cost() -> dict[str, Cost]
-        What each score it computes cost so far, by score name.
+        Optional (default: ``{}``, no score reported). What each score it
+        computes cost so far, by score name.
     """
 
     def observe(self, model: nn.Module, epoch: int) -> bool: ...
 
-    def state_dict(self) -> dict[str, Any]: ...
 
-    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+class ObserverBase:
+    """An :class:`Observer` with the optional methods' defaults: override :meth:`observe`.
 
-    def result(self) -> Any: ...
+    Example: look at the model after every epoch, nothing to save or report::
 
-    def cost(self) -> dict[str, Cost]: ...
+        class PrintNorm(vog.observers.ObserverBase):
+            def observe(self, model, epoch):
+                print(epoch, sum(p.norm() for p in model.parameters()))
+                return True
+    """
+
+    def observe(self, model: nn.Module, epoch: int) -> bool:
+        raise NotImplementedError(f"{type(self).__name__} must implement observe(model, epoch)")
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        return None
+
+    def result(self) -> Any:
+        return None
+
+    def cost(self) -> dict[str, Cost]:
+        return {}
+
+
+#: The optional methods and the defaults the loop uses where an observer lacks one.
+_DEFAULTS = ObserverBase()
+OPTIONAL = ("state_dict", "load_state_dict", "result", "cost")
+
+
+def observer_call(obs: Any, method: str, *args: Any) -> Any:
+    """``obs.<method>(*args)``, or :class:`ObserverBase`'s default where ``obs`` lacks it."""
+    if method not in OPTIONAL:
+        raise ValueError(f"{method!r} is not an optional observer method; valid: {OPTIONAL}")
+    fn = getattr(obs, method, None)
+    if fn is None:
+        fn = getattr(_DEFAULTS, method)
+    elif not callable(fn):
+        raise TypeError(f"{type(obs).__name__}.{method} is not a method: {fn!r}")
+    return fn(*args)
 
 
 def check_observers(observers: Any) -> list[Observer]:
     """``observers`` as a list, each checked to implement :class:`Observer`.
 
-    Raises ``TypeError`` naming an observer and the methods it lacks.
+    Raises ``TypeError`` naming an observer that lacks ``observe``, or that
+    has only one of ``state_dict`` and ``load_state_dict`` (its state would
+    be saved and never restored, or restored from nothing).
     """
     out = list(observers)
-    methods = ("observe", "state_dict", "load_state_dict", "result", "cost")
     for i, obs in enumerate(out):
-        missing = [m for m in methods if not callable(getattr(obs, m, None))]
-        if missing:
+        name = f"observer {i} ({type(obs).__name__})"
+        observe = getattr(type(obs), "observe", None)
+        if not callable(getattr(obs, "observe", None)) or observe is ObserverBase.observe:
             raise TypeError(
-                f"observer {i} ({type(obs).__name__}) lacks {', '.join(missing)}: "
-                "an observer implements vog.observers.Observer"
+                f"{name} lacks observe(model, epoch): an observer implements "
+                "vog.observers.Observer (or subclasses vog.observers.ObserverBase)"
+            )
+        has = [callable(getattr(obs, m, None)) for m in ("state_dict", "load_state_dict")]
+        if has[0] != has[1]:
+            lacking = "load_state_dict" if has[0] else "state_dict"
+            raise TypeError(
+                f"{name} lacks {lacking}: an observer saves and restores its state with both "
+                "state_dict and load_state_dict, or with neither"
             )
     return out

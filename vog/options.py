@@ -70,11 +70,11 @@ class ScoringOptions:
         Input gradients of stride-1 convolutions as forward convolutions
         (:func:`vog.scoring.conv_as_forward`; the same gradients up to float32
         rounding); not with ``vectorize``, ``autocast`` or ``compile``. None
-        (default): on for the CPU, where PyTorch's backward-data kernel is the
-        slow part of scoring a small CNN (:func:`vog.fast_conv.wants_fast_conv`),
-        for the layers with at most :data:`vog.fast_conv.CPU_MAX_CHANNELS` input
-        and output channels (:func:`vog.fast_conv.fast_conv_route`); off on accelerators and
-        with those options. True: every eligible layer, on any device.
+        (default): measured; each eligible layer takes the route timed faster
+        for its kind on this machine, on the first batch it sees
+        (:func:`vog.fast_conv.fast_conv_route`, :mod:`vog.conv_planner`); off
+        with those options. True: every eligible layer, on any device. False:
+        autograd's kernels.
 
     Raises
     ------
@@ -142,10 +142,10 @@ class ScoringOptions:
     def uses_fast_conv(self, device: torch.device | str) -> bool:
         """Whether scoring on ``device`` takes the forward-convolution route at all.
 
-        ``fast_conv`` when given; None: :func:`vog.fast_conv.wants_fast_conv` (on the
-        CPU), unless ``vectorize``, ``autocast`` or ``compile`` is set. On the CPU the
-        default route changes only thin layers (:func:`vog.fast_conv.fast_conv_route`),
-        so it may change no layer of a given model (a ResNet-18).
+        ``fast_conv`` when given; None: measured (:func:`vog.fast_conv.wants_fast_conv`),
+        unless ``vectorize``, ``autocast`` or ``compile`` is set. The measured route
+        may keep autograd's kernel for every layer of a given model
+        (:func:`vog.conv_planner.route_decisions` lists what it chose).
         """
         return wants_fast_conv(self.fast_conv_setting, device)
 

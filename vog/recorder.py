@@ -30,7 +30,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from ._checks import check_choice, integer_labels
+from ._checks import check_choice, integer_labels, module_device
 from .accumulator import VoGAccumulator
 from .data import as_dataset, as_loader, dataset_labels
 from .fast_conv import fast_conv_route
@@ -92,8 +92,8 @@ class VoGRecorder:
     fast_conv : bool or None, keyword-only
         Input gradients of stride-1 convolutions as forward convolutions
         (:func:`vog.scoring.conv_as_forward`, the same gradients up to float32
-        rounding); None (default): on the CPU, for thin layers (few channels)
-        (:func:`vog.fast_conv.fast_conv_route`).
+        rounding); None (default): measured, each layer takes the route timed
+        faster for its kind (:func:`vog.fast_conv.fast_conv_route`).
     """
 
     def __init__(
@@ -148,7 +148,7 @@ class VoGRecorder:
         if epoch in self._observed:
             raise ValueError(f"epoch {epoch} was already observed")
         t0 = time.perf_counter()
-        device = next((p.device for p in model.parameters()), torch.device("cpu"))
+        device = module_device(model)
         self._place(device)
         with ExitStack() as stack:
             stack.enter_context(frozen_eval(model))

@@ -24,12 +24,12 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from ._checks import integer_labels
+from ._checks import integer_labels, module_device
 from .atomic import load_verified, save_verified
 from .checkpoints import save_checkpoint
 from .data import as_loader
 from .gradients import frozen_eval
-from .observers import Cost, Observer, check_observers
+from .observers import Cost, Observer, check_observers, observer_call
 from .recorder import VoGRecorder
 from .train_options import TrainOptions
 from .windows import check_windows, stage_windows
@@ -98,7 +98,7 @@ def evaluate(
     num_workers: int = 0,
 ) -> float:
     """Top-1 accuracy of ``model`` on ``data`` in [0, 1] (eval mode, mode restored)."""
-    device = torch.device(device or next(model.parameters()).device)
+    device = torch.device(device or module_device(model))
     correct = total = 0
     loader = as_loader(
         data, batch_size=batch_size, num_workers=num_workers, pin_memory=device.type == "cuda"
@@ -129,7 +129,7 @@ def outputs(
     labels : Tensor, shape (N,), int64, on the CPU
         The labels ``data`` gives (integral, checked).
     """
-    device = torch.device(device or next(model.parameters()).device)
+    device = torch.device(device or module_device(model))
     loader = as_loader(
         data, batch_size=batch_size, num_workers=num_workers, pin_memory=device.type == "cuda"
     )
@@ -188,7 +188,9 @@ def train_with_vog(
         More objects that watch training like the VoG recorder (the
         :class:`vog.observers.Observer` protocol, e.g.
         :class:`vog.analysis.difficulty.TrainingDynamics`); they are observed
-        after the VoG recorder, every epoch, and resumed with it.
+        after the VoG recorder, every epoch, and resumed with it. Only
+        ``observe(model, epoch)`` is required; the other methods default as
+        :class:`vog.observers.ObserverBase` does.
     checkpoint_dir : path, optional, keyword-only
         Where ``train_state.pt`` (resumable state) and, with ``save_models``,
         the model checkpoints at the VoG epochs (:func:`vog.training.checkpoint_path`) are written.
@@ -279,7 +281,7 @@ def train_with_vog(
     rec = recorder.result()
     costs: dict[str, Cost] = {}
     for obs in [recorder, *observers]:
-        for name, cost in obs.cost().items():
+        for name, cost in observer_call(obs, "cost").items():
             if name in costs:  # e.g. a second VoG recorder: named by its class
                 name = f"{name} ({type(obs).__name__})"
             if name in costs:
@@ -361,7 +363,7 @@ class _Resumable:
             "scheduler": self.scheduler.state_dict(),
             "generator": self.generator.get_state(),
             "torch_rng": torch.get_rng_state(),
-            "observers": [o.state_dict() for o in self.observers],
+            "observers": [observer_call(o, "state_dict") for o in self.observers],
         }
         if device.type == "cuda":
             state["cuda_rng"] = torch.cuda.get_rng_state(device)
@@ -388,5 +390,5 @@ class _Resumable:
                 f"{len(self.observers)}; resume with the same ones or start a new folder"
             )
         for obs, st in zip(self.observers, saved, strict=True):
-            obs.load_state_dict(st)
+            observer_call(obs, "load_state_dict", st)
         return list(state["history"])

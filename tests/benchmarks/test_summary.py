@@ -233,8 +233,51 @@ def test_conv_route_table_keeps_each_measured_row(summary):
     assert list(table["C_in"]) == [1, 64]
 
 
-def test_forward_route_layers_per_benchmark_model(summary):
+def _slow(fn):
+    import time
+
+    def slowed(*args, **kwargs):
+        time.sleep(0.05)
+        return fn(*args, **kwargs)
+
+    return slowed
+
+
+@pytest.mark.parametrize("slow", ["forward", "autograd"])
+def test_forward_route_layers_are_the_planners_choices(summary, monkeypatch, slow):
+    from vog import conv_planner, fast_conv
+
+    if slow == "forward":  # a machine where the forward route loses everywhere
+        monkeypatch.setattr(fast_conv, "_grad_input", _slow(fast_conv._grad_input))
+    else:
+        monkeypatch.setattr(
+            conv_planner, "autograd_input_grad", _slow(conv_planner.autograd_input_grad)
+        )
     assert summary.forward_route_layers("mlp") == {"default": 0, "all": 0}
-    assert summary.forward_route_layers("lenet") == {"default": 2, "all": 2}  # thin: 1->6, 6->16
-    resnet = summary.forward_route_layers("resnet18")
-    assert resnet["default"] == 0 and resnet["all"] > 10  # no thin layer; stride-1 3x3 ones
+    lenet = summary.forward_route_layers("lenet")  # 1->6 and 6->16, both eligible
+    assert lenet == {"default": 0 if slow == "forward" else 2, "all": 2}
+    table = summary.planner_decisions(["lenet"])
+    assert list(table["layer"]) == ["features.0 (1 -> 6, 5x5)", "features.3 (6 -> 16, 5x5)"]
+    assert set(table["route"]) == {"autograd" if slow == "forward" else "forward"}
+    assert (table["autograd / forward"] < 1).all() == (slow == "forward")
+
+
+def test_processor_and_verdicts_per_machine(summary):
+    old = {"device": "CPU: Intel(R) Xeon(R) Processor (x86_64), 1 threads"}
+    assert summary.processor(old) == "Intel(R) Xeon(R) Processor (ISA not recorded)"
+    new = {"processor": {"cpu": "AMD EPYC", "isa": ["avx", "avx2"], "kernels": "AVX2"}}
+    assert summary.processor(new) == "AMD EPYC (avx, avx2; kernels AVX2)"
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {
+            "run": ["a", "a", "b", "b"],
+            "processor": ["X", "X", "Y", "Y"],
+            "model": ["mlp", "lenet", "mlp", "lenet"],
+            "ours / fastest correct": [0.97, 1.05, 0.99, 1.25],
+        }
+    )
+    got = summary.verdicts_by_machine(table, "ours / fastest correct")
+    assert list(got["processor"]) == ["X", "Y"]
+    assert list(got["verdict"]) == ["holds for all 2", "fails for 1 of 2"]
+    assert got["misses"].iloc[1] == "lenet (b) 1.25x"

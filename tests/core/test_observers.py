@@ -5,7 +5,7 @@ import torch
 
 import vog
 from vog.analysis.difficulty import SCORES, TrainingDynamics
-from vog.observers import Cost, Observer
+from vog.observers import Cost, Observer, ObserverBase, observer_call
 
 
 class Counter:
@@ -98,24 +98,121 @@ def test_observers_are_resumed_and_checked(tmp_path):
     )
     assert again.result() == [0, 1, 2]  # restored, nothing observed twice
 
-    class NoCost:
+    class HalfState:  # saves its state but cannot restore it
         def observe(self, model, epoch):
             return True
 
         def state_dict(self):
-            return {}
+            return {"n": 1}
 
-        def load_state_dict(self, state):
-            pass
-
-    with pytest.raises(TypeError, match=r"observer 0 \(NoCost\) lacks result, cost"):
+    with pytest.raises(TypeError, match=r"observer 0 \(HalfState\) lacks load_state_dict"):
         vog.train_with_vog(
             vog.experiments.MLP(2, (8,), 2),
             (x, y),
             opts,
             windows={"all": [0, 1]},
-            observers=[NoCost()],
+            observers=[HalfState()],
         )
+    with pytest.raises(TypeError, match=r"observer 0 \(object\) lacks observe"):
+        vog.train_with_vog(
+            vog.experiments.MLP(2, (8,), 2),
+            (x, y),
+            opts,
+            windows={"all": [0, 1]},
+            observers=[object()],
+        )
+
+
+def test_an_observer_needs_only_observe(tmp_path):
+    """A look at the model after each epoch is one method; the loop supplies the rest."""
+    (x, y), _ = _data()
+    opts = vog.TrainOptions(epochs=3, batch_size=16, device="cpu")
+
+    class Look:
+        def __init__(self):
+            self.norms = []
+
+        def observe(self, model, epoch):
+            self.norms.append(float(sum(p.detach().norm() for p in model.parameters())))
+            return True
+
+    class Sub(ObserverBase):
+        def __init__(self):
+            self.epochs = []
+
+        def observe(self, model, epoch):
+            self.epochs.append(epoch)
+            return True
+
+    look, sub = Look(), Sub()
+    assert isinstance(look, Observer) and isinstance(sub, Observer)
+    torch.manual_seed(0)
+    run = vog.train_with_vog(
+        vog.experiments.MLP(2, (8,), 2),
+        (x, y),
+        opts,
+        vog_data={},
+        windows={"all": [0, 1, 2]},
+        observers=[look, sub],
+        checkpoint_dir=tmp_path,
+    )
+    assert len(look.norms) == 3 and len(set(look.norms)) == 3  # the weights moved
+    assert sub.epochs == [0, 1, 2] and sub.result() is None and sub.cost() == {}
+    assert set(run.costs) == {"VoG"}  # nothing reported by the two
+    # resumed: a stateless observer starts afresh, the run is restored as before
+    again = Look()
+    torch.manual_seed(0)
+    vog.train_with_vog(
+        vog.experiments.MLP(2, (8,), 2),
+        (x, y),
+        opts,
+        vog_data={},
+        windows={"all": [0, 1, 2]},
+        observers=[again, Sub()],
+        checkpoint_dir=tmp_path,
+        resume=True,
+    )
+    assert again.norms == []  # every epoch was already trained
+    with pytest.raises(NotImplementedError, match="must implement observe"):
+        ObserverBase().observe(None, 0)
+    with pytest.raises(ValueError, match="not an optional observer method"):
+        observer_call(look, "observe", None, 0)
+
+    class Forgot(ObserverBase):  # refused before any epoch trains
+        pass
+
+    with pytest.raises(TypeError, match=r"observer 0 \(Forgot\) lacks observe"):
+        vog.train_with_vog(
+            vog.experiments.MLP(2, (8,), 2),
+            (x, y),
+            opts,
+            vog_data={},
+            windows={"all": [0, 1, 2]},
+            observers=[Forgot()],
+        )
+    look.cost = {"not": "a method"}
+    with pytest.raises(TypeError, match=r"Look.cost is not a method"):
+        observer_call(look, "cost")
+
+
+def test_observing_changes_nothing_in_training():
+    """The same seed trains the same weights with or without a one-method observer."""
+    (x, y), _ = _data()
+    opts = vog.TrainOptions(epochs=2, batch_size=16, device="cpu")
+
+    class Look:
+        def observe(self, model, epoch):
+            return True
+
+    weights = []
+    for observers in ([], [Look()]):
+        torch.manual_seed(0)
+        model = vog.experiments.MLP(2, (8,), 2)
+        vog.train_with_vog(
+            model, (x, y), opts, vog_data={}, windows={"all": [0, 1]}, observers=observers
+        )
+        weights.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
+    assert torch.equal(weights[0], weights[1])
 
 
 def test_every_score_has_one_table_entry_with_its_statistic():

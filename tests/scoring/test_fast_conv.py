@@ -96,14 +96,14 @@ def test_a_weight_changed_inside_the_context_gets_a_fresh_backward_kernel():
     torch.testing.assert_close(fast, vog.input_gradients(net, x, y), rtol=1e-4, atol=1e-6)
 
 
-def test_default_is_on_for_the_cpu_only_and_off_with_vmap_autocast_compile():
+def test_default_is_measured_and_off_with_vmap_autocast_compile():
     from vog.fast_conv import wants_fast_conv
 
-    assert wants_fast_conv(None, "cpu") and not wants_fast_conv(None, "cuda")
+    assert wants_fast_conv(None, "cpu") and wants_fast_conv(None, "cuda")  # measured
     assert wants_fast_conv(True, "cuda") and not wants_fast_conv(False, "cpu")
     opts = vog.ScoringOptions()
     assert opts.fast_conv is None and opts.uses_fast_conv("cpu")
-    assert not opts.uses_fast_conv("cuda:0")
+    assert opts.uses_fast_conv("cuda:0")
     assert not vog.ScoringOptions(vectorize=True).uses_fast_conv("cpu")
     assert not vog.ScoringOptions(autocast="bfloat16").uses_fast_conv("cpu")
     with pytest.raises(ValueError, match="True, False or None"):
@@ -190,42 +190,19 @@ class Widening(nn.Module):
         return self.head(self.top(x).mean(dim=(2, 3)))
 
 
-def test_default_cpu_route_changes_thin_layers_only(monkeypatch):
-    from vog.fast_conv import CPU_MAX_CHANNELS, fast_conv_route
+def test_route_settings_change_which_layers(monkeypatch):
+    from vog.fast_conv import fast_conv_route
 
-    assert 8 <= CPU_MAX_CHANNELS < 20
     net = Widening().eval().requires_grad_(False)
 
     def changed():
         return sorted(n for n, m in net.named_modules() if "forward" in m.__dict__)
 
-    with fast_conv_route(net, None, "cpu") as n:
+    for setting, device in ((None, "cpu"), (None, "cuda"), (True, "cuda")):
+        with fast_conv_route(net, setting, device) as n:  # measured or forced: every layer
+            assert n == 3 and changed() == ["mid", "stem", "top"]
+    with fast_conv_route(net, False, "cpu") as n:
+        assert n == 0 and changed() == []
+    with vog.scoring.conv_as_forward(net, max_channels=8) as n:
         assert n == 1 and changed() == ["stem"]
-    with fast_conv_route(net, True, "cuda") as n:  # forced: every eligible layer, any device
-        assert n == 3 and changed() == ["mid", "stem", "top"]
-    for setting, device in ((False, "cpu"), (None, "cuda")):
-        with fast_conv_route(net, setting, device) as n:
-            assert n == 0 and changed() == []
-    with vog.scoring.conv_as_forward(net, max_channels=20) as n:
-        assert n == 3
     assert changed() == []
-    # the scoring default takes the same route: the wider layers run autograd's kernels
-    calls = []
-    real = torch.nn.functional.conv2d
-
-    def spy(x, w, *args, **kwargs):
-        calls.append(tuple(w.shape))
-        return real(x, w, *args, **kwargs)
-
-    monkeypatch.setattr(torch.nn.functional, "conv2d", spy)
-    torch.manual_seed(0)
-    ckpts = [Widening().eval() for _ in range(2)]
-    x, y = torch.randn(6, 3, 8, 8), torch.randint(0, 4, (6,))
-    default = vog.compute_vog(ckpts, (x, y), device="cpu")
-    assert (3, 8, 3, 3) in calls  # the stem's backward as a forward convolution
-    assert (8, 20, 3, 3) not in calls  # the wider layers' backward is autograd's
-    assert (20, 4, 3, 3) not in calls
-    calls.clear()
-    forced = vog.compute_vog(ckpts, (x, y), device="cpu", fast_conv=True)
-    assert (8, 20, 3, 3) in calls and (20, 4, 3, 3) in calls
-    torch.testing.assert_close(forced.raw, default.raw, rtol=1e-4, atol=0)

@@ -143,3 +143,28 @@ def test_empty_data_refused():
         vog.compute_vog(ckpts, empty)
     with pytest.raises(ValueError, match="data is empty"):
         vog.compute_vog(ckpts, empty, mode="sample_major")
+
+
+class _Quadratic(nn.Module):
+    """No parameters, no buffers: logit c = a * sum(x**2) / 2, so d logit / dx = a * x."""
+
+    def __init__(self, a):
+        super().__init__()
+        self.a = float(a)
+
+    def forward(self, x):
+        energy = 0.5 * self.a * x.flatten(1).pow(2).sum(1)
+        return torch.stack([energy, 2 * energy], dim=1)
+
+
+@pytest.mark.parametrize(
+    "kw", [{}, {"mode": "streaming"}, {"vectorize": True}], ids=["default", "streaming", "vmap"]
+)
+def test_a_model_without_parameters_is_scored(kw):
+    """Its input gradient is well defined: checkpoints a=1 and a=3 give grads x and 3x per
+    class-0 example, whose per-pixel std over the two is |x| (Eq. 2-3); VoG = mean |x|."""
+    torch.manual_seed(1)
+    x = torch.randn(6, 1, 3, 3)
+    y = torch.zeros(6, dtype=torch.long)
+    res = vog.compute_vog([_Quadratic(1.0), _Quadratic(3.0)], (x, y), **kw)
+    torch.testing.assert_close(res.raw, x.abs().flatten(1).mean(1).double())

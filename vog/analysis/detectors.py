@@ -19,7 +19,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .._checks import check_choice
+from .._checks import check_choice, module_device
 from ..gradients import frozen_eval
 from ..training import outputs
 
@@ -152,7 +152,7 @@ def fit_detector(
         build = DETECTORS[name](model, fit_data, batch_size)
 
     def score(x: torch.Tensor) -> torch.Tensor:
-        dev = next(model.parameters()).device
+        dev = module_device(model)
         with frozen_eval(model):
             out = [build(xb.to(dev)).detach().double().cpu() for xb in x.split(batch_size)]
         return torch.cat(out)

@@ -39,7 +39,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from .._checks import integer_labels
+from .._checks import integer_labels, module_device
 from ..data import as_dataset, as_loader
 from ..gradients import frozen_eval
 from ..observers import Cost
@@ -286,7 +286,7 @@ class TrainingDynamics:
 
     def observe(self, model: nn.Module, epoch: int) -> bool:
         """Score every data set with ``model`` as it is after ``epoch``; always returns True."""
-        device = next((p.device for p in model.parameters()), torch.device("cpu"))
+        device = module_device(model)
         early = int(epoch) == self.early_epoch
         for name, ds in self.data.items():
             t0 = time.perf_counter()

@@ -19,11 +19,13 @@
   design, scores of both gradient targets from saved checkpoints, every claim's evidence;
   imported as ``vog.experiments.study``);
 - ``.companion``: the repository address and a chapter's launch links;
+- ``.provenance``: the record of a book build (commit, machine, versions, lock,
+  chapter times, the runs it used; imported as ``vog.experiments.provenance``);
 - ``.toy``: the two-dimensional problem of Sec. 2.1 and the distance to a
   learned decision boundary.
 """
 
-from . import companion, hardness
+from . import companion, hardness, provenance
 from .config import ExperimentConfig
 from .crossval import out_of_sample_probabilities
 from .data import DATASETS, crop_flip, shuffle_labels
@@ -67,6 +69,7 @@ __all__ = [
     "hardness",
     "make_model",
     "out_of_sample_probabilities",
+    "provenance",
     "resnet50",
     "run_experiment",
     "shuffle_labels",

@@ -58,6 +58,7 @@ from .config import ExperimentConfig
 from .crossval import fold_probabilities
 from .data import load_run_data
 from .models import make_model
+from .provenance import note_run
 
 __all__ = [
     "HCAT_PROPORTIONS",
@@ -275,11 +276,12 @@ def hardness_run(
         raise ValueError(f"cv_folds must be >= 2, got {cv_folds}")
     cv_epochs = int(cv_epochs or epochs)
     data = load_run_data(cfg, data_root)
+    fingerprint = data.fingerprint()
     settings = {
         "hardness": hardness,
         "p": float(p),
         "experiment": cfg.identity(),
-        "data": data.fingerprint(),
+        "data": fingerprint,
         "hcat_epochs": snapshots,
         "far_ood_set": far_ood_set if hardness == "far_ood" else None,
         "cv_folds": int(cv_folds),
@@ -291,6 +293,7 @@ def hardness_run(
     if stored is not None:
         if stored.pop("settings") != settings:
             raise ValueError(f"{folder / RESULT_FILE} is of another run; delete its folder")
+        note_run("hcat", folder.name, fingerprint, folder, cached=True)
         return HardnessResult(settings=settings, folder=folder, **stored)
 
     t0 = time.perf_counter()
@@ -322,6 +325,7 @@ def hardness_run(
     save_verified({**state, "settings": settings}, folder / RESULT_FILE)
     for part in (STATE_FILE, TRAINED_FILE, CV_FILE):
         remove(folder / part)
+    note_run("hcat", folder.name, fingerprint, folder, cached=False)
     return HardnessResult(settings=settings, folder=folder, **state)
 
 

@@ -39,6 +39,7 @@ from ..training import (
 from .config import ExperimentConfig
 from .data import RunData, crop_flip, load_run_data
 from .models import make_model
+from .provenance import note_run
 
 __all__ = ["Experiment", "run_experiment"]
 
@@ -173,13 +174,16 @@ def run_experiment(
     """
     data = load_run_data(cfg, data_root)
     # the key holds the data's fingerprint: other data files under data_root are another run
-    folder = Path(cache_dir) / f"{cfg.key()}-{data.fingerprint()[:12]}"
+    fingerprint = data.fingerprint()
+    folder = Path(cache_dir) / f"{cfg.key()}-{fingerprint[:12]}"
     if num_workers is None:
         num_workers = cfg.train.num_workers or (min(8, os.cpu_count() or 1) if data.lazy else 0)
     result_path = folder / RESULT_FILE
     stored = load_cached(result_path, what="cached run")  # None if absent or damaged
     if stored is not None:
-        return Experiment(config=cfg, folder=folder, data=data, **_load(stored, result_path, cfg))
+        loaded = _load(stored, result_path, cfg)
+        note_run("experiment", folder.name, fingerprint, folder, cached=True)
+        return Experiment(config=cfg, folder=folder, data=data, **loaded)
     options = replace(
         cfg.train,
         device=device if device is not None else cfg.train.device,
@@ -240,6 +244,7 @@ def run_experiment(
     remove(folder / STATE_FILE)
     for part in folder.glob("scores_*.pt"):
         remove(part)
+    note_run("experiment", folder.name, fingerprint, folder, cached=False)
     return Experiment(config=cfg, folder=folder, data=data, **state)
 
 

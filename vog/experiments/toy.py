@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._checks import module_device
 from ..gradients import frozen_eval
 
 __all__ = ["toy_blobs", "boundary_distance"]
@@ -113,7 +114,7 @@ def boundary_distance(
     gy = torch.linspace(y0, y1, resolution, dtype=torch.float64)
     xx, yy = torch.meshgrid(gx, gy, indexing="xy")
     grid = torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1)
-    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    device = module_device(model)
     dtype = next((p.dtype for p in model.parameters()), torch.float32)
     with frozen_eval(model):
         z = torch.cat([model(c.to(device, dtype)).double().cpu() for c in grid.split(65536)])

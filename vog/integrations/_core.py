@@ -14,7 +14,7 @@ the scoring loaders draw nothing from the global random generator.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -22,10 +22,13 @@ from torch.utils.data import Dataset
 
 from .._checks import check_choice
 from ..data import as_dataset
-from ..observers import Cost, Observer
+from ..observers import Cost
 from ..options import CHOICES
 from ..recorder import Recording, VoGRecorder
 from ..windows import stage_windows
+
+if TYPE_CHECKING:  # imported where it is built: vog.analysis loads scipy and pandas
+    from ..analysis.difficulty import TrainingDynamics
 
 __all__ = ["EpochScores", "LogitsOf", "ScoresOfCore", "default_windows"]
 
@@ -118,7 +121,7 @@ class EpochScores:
         self.dynamics, self.early_epoch = bool(dynamics), int(early_epoch)
         self.input_name = input_name
         self.recorder: VoGRecorder | None = None
-        self.tracker: Observer | None = None  # a TrainingDynamics with dynamics=True
+        self.tracker: TrainingDynamics | None = None  # built with dynamics=True
         self.observed: list[int] = []
         self._pending: dict | None = None
 

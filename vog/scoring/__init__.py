@@ -10,7 +10,8 @@
   one architecture, duplicates warned about, the order they are scored in.
 - :func:`vog.scoring.conv_as_forward` (from the core module :mod:`vog.fast_conv`, which the
   training recorder uses too): input gradients of stride-1 convolutions as forward
-  convolutions, on by default on the CPU for thin layers (:func:`vog.fast_conv.fast_conv_route`).
+  convolutions, taken by default where it is measured faster
+  (:func:`vog.fast_conv.fast_conv_route`).
 - ``.sharded``: resumable shards under ``torchrun`` (:func:`vog.score_to_shards`,
   :func:`vog.merge_shards`).
 - ``.result``: :class:`vog.VoGResult` and its files (:func:`vog.write_scores`,

@@ -114,13 +114,15 @@ class CheckpointCheck:
                 f"architecture than checkpoint {self.first_index} ({self.first[0]}, "
                 f"{len(self.first[1])} tensors): all checkpoints must be of one model"
             )
+        self.n += 1
+        if not arch[1]:  # no parameters or buffers: its weights cannot tell checkpoints apart
+            return
         digest = content_hash(module)
         if digest in self.seen:
             first, second = sorted((self.seen[digest], index))
             self.duplicates.append((first, second))
         else:
             self.seen[digest] = index
-        self.n += 1
 
     def finish(self) -> None:
         """Warn about duplicated checkpoints (all identical: every VoG is 0)."""

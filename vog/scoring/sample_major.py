@@ -35,7 +35,13 @@ from contextlib import ExitStack, nullcontext
 import torch
 from torch import nn
 
-from .._checks import check_choice, check_finite, check_labels, integer_labels
+from .._checks import (
+    check_choice,
+    check_finite,
+    check_labels,
+    integer_labels,
+    module_device,
+)
 from ..accumulator import checkpoint_moments, magnitude_from_moments, vog_from_moments
 from ..fast_conv import fast_conv_route
 from ..gradients import (
@@ -283,8 +289,13 @@ def score_loader(
     models = list(models)
     if len(models) < 2:
         raise ValueError(f"VoG needs at least 2 checkpoints, got {len(models)}")
-    device = next(models[0].parameters()).device
-    runner = stack_checkpoints(models) if opts.vectorize else models
+    device = module_device(models[0], opts.torch_device())
+    # vmap stacks parameters and buffers: checkpoints without them run one by one
+    stateless = not any(True for _ in models[0].parameters()) and not any(
+        True for _ in models[0].buffers()
+    )
+    vectorize = opts.vectorize and not stateless
+    runner = stack_checkpoints(models) if vectorize else None
     out = _ExampleOutputs(_length_hint(loader))
     batches: Iterable = loader
     bar = None
@@ -307,7 +318,7 @@ def score_loader(
                 x = x.contiguous(memory_format=torch.channels_last)
             y = integer_labels(y)
             chosen = y.to(device) if opts.labels == "true" else (lambda z: z.argmax(dim=1))
-            if opts.vectorize:
+            if runner is not None:
                 vog, logits, used, size = _batch_vog_vmap(
                     runner, x, chosen, target=opts.target, channel_mean=opts.channel_mean, ctx=ctx
                 )

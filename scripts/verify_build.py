@@ -1,0 +1,376 @@
+"""`make verify`: every glued value of a build against the committed reference of its profile.
+
+    python scripts/verify_build.py check --profile smoke BUILD_DIR
+    python scripts/verify_build.py write --profile smoke BUILD_DIR [--spread OTHER_DIR ...]
+    python scripts/verify_build.py spread-build --out DIR     # two smoke builds, see below
+
+``BUILD_DIR`` holds executed chapters (``book/executed``). Each glued value
+(``scripts/compare_glue.py`` reads them) is split into its *text*, with every
+number replaced by ``#``, and its *numbers*:
+
+- **marks and verdicts** (the text: "holds", "within noise", a generated
+  sentence) must match exactly;
+- **numbers** must match within a tolerance stated per value in the
+  reference: ``max(RTOL * |x|, ABS_TOL, SPREAD_FACTOR * spread)``, and for
+  the end points of a 95% interval written ``[a, b]``, at least half its
+  width (an estimate may move by up to half the width of its own interval);
+- **figures** (``<Figure ...>``) are not compared; **timings** (chapter
+  ``90_performance``'s measurements and keys naming seconds, speed or
+  time) are printed separately and never fail.
+
+``spread`` is the measured difference of the value between builds of the same
+commit on different float kernels: ``write --spread`` takes those builds.
+A value whose *text* differs between them (a verdict that a machine change
+alone can flip), or whose numbers move by more than :data:`SENSITIVE_SPREAD`
+of themselves, is named **sensitive** in the reference: it is printed when it
+moves, and does not fail. A profile too long to build twice (``default``) takes
+each value's relative spread and sensitivity from the smoke profile's reference
+(``write --like reference/smoke.json``): the chapters glue the same keys in
+every profile. For the smoke profile, ``make reference
+PROFILE=smoke`` makes both builds (``spread-build``): one with this
+processor's kernels and one with torch's portable kernels
+(``ATEN_CPU_CAPABILITY=default``, oneDNN capped at SSE4.1, one thread), each
+in a fresh folder, so that no trained run is shared between them.
+
+``check`` prints a table of every value that moved (old against new), then a
+summary, and exits 1 on any drift beyond tolerance, on a chapter or key
+missing from either side, or when the reference is of another profile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import importlib.util
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_DIR = ROOT / "reference"
+RTOL = 1e-4
+ABS_TOL = 1e-9
+SPREAD_FACTOR = 4.0
+#: Chapters whose numbers are timings of the build's machine (never compared).
+TIMING_CHAPTERS = ("90_performance",)
+#: Key words that name a timing in any chapter.
+TIMING_WORDS = re.compile(r"(^|_)(seconds|secs|time|times|timing|speed|speedup|minutes)(_|$)")
+#: A value whose numbers move by more than this fraction of themselves between the spread
+#: builds is too sensitive to compare tightly: it is named sensitive in the reference.
+SENSITIVE_SPREAD = 0.1
+#: The environment of the second spread build: torch's portable kernels (ATen, oneDNN, MKL's
+#: conditional-numerical-reproducibility mode), one thread.
+PORTABLE_KERNELS = {
+    "ATEN_CPU_CAPABILITY": "default",
+    "ONEDNN_MAX_CPU_ISA": "SSE41",
+    "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",
+    "MKL_CBWR": "COMPATIBLE",
+    "OMP_NUM_THREADS": "1",
+}
+_NUMBER = re.compile(r"[-+−]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|\bnan\b|\binf\b")
+_INTERVAL = re.compile(r"\[\s*([^\[\],]+?)\s*,\s*([^\[\],]+?)\s*\]")
+
+
+def _module(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+compare_glue = _module("compare_glue")
+
+
+def _float(token: str) -> float:
+    return float(token.replace("−", "-"))
+
+
+def split_value(text: str) -> tuple[str, list[float], list[float | None]]:
+    """``(skeleton, numbers, half-widths)`` of a glued value's text.
+
+    The skeleton is the text with every number replaced by ``#`` (quotes
+    and a trailing ``%`` of a bare number kept out, so ``'12.5%'`` and
+    ``12.5`` read alike); half-widths are those of the ``[a, b]`` interval a
+    number ends, or of the interval right after an estimate (``0.12 [0.05, 0.20]``:
+    the estimate may move as far as its interval's ends), else None.
+    """
+    bare = compare_glue.as_number(text)
+    if bare is not None:
+        return "#", [bare], [None]
+    spans = [(m.start(), m.end()) for m in _NUMBER.finditer(text)]
+    numbers = [_float(text[a:b]) for a, b in spans]
+    half: list[float | None] = [None] * len(numbers)
+    for m in _INTERVAL.finditer(text):
+        inside = [i for i, (a, b) in enumerate(spans) if m.start() < a and b <= m.end()]
+        if len(inside) == 2:
+            lo, hi = numbers[inside[0]], numbers[inside[1]]
+            if math.isfinite(lo) and math.isfinite(hi):
+                half[inside[0]] = half[inside[1]] = abs(hi - lo) / 2
+                before = inside[0] - 1  # the estimate the interval follows, if any
+                gap = text[spans[before][1] : m.start()] if before >= 0 else ""
+                if before >= 0 and half[before] is None and gap.strip(" %(") == "":
+                    half[before] = abs(hi - lo) / 2
+    skeleton = _NUMBER.sub("#", text)
+    return skeleton, numbers, half
+
+
+def kind_of(chapter: str, key: str, text: str) -> str:
+    """``figure``, ``timing`` or ``value`` (marks, verdicts and numbers)."""
+    if text.strip("'\"").startswith(("<Figure", "<matplotlib")):
+        return "figure"
+    if chapter in TIMING_CHAPTERS or TIMING_WORDS.search(key.lower()):
+        return "timing"
+    return "value"
+
+
+def build_values(build: Path) -> dict[str, str]:
+    """``{"chapter::key": glued text}`` of every executed chapter of ``build``."""
+    if not build.is_dir():
+        raise SystemExit(f"{build}: no such build folder (run `make notebooks` first)")
+    out = {}
+    for path in sorted(build.glob("[0-9]*.ipynb")):
+        if path.name.endswith(".failed.ipynb"):
+            continue
+        for key, text in compare_glue.glued(path).items():
+            out[f"{path.stem}::{key}"] = text
+    if not out:
+        raise SystemExit(f"{build}: no executed chapters with glued values")
+    return out
+
+
+def tolerances(numbers: list[float], half: list[float | None], spread: list[float]) -> list[float]:
+    """Each number's tolerance (see the module's docstring)."""
+    out = []
+    for x, h, s in zip(numbers, half, spread, strict=True):
+        tol = max(RTOL * abs(x) if math.isfinite(x) else 0.0, ABS_TOL, SPREAD_FACTOR * s)
+        out.append(max(tol, h) if h is not None else tol)
+    return out
+
+
+def make_reference(
+    build: Path,
+    profile: str,
+    spread_builds: list[Path],
+    record: dict | None = None,
+    like: dict | None = None,
+) -> dict[str, Any]:
+    """The reference of ``build``: each value's text, kind, tolerances and sensitivity.
+
+    ``like``: the reference of another profile whose spread was measured (the smoke
+    profile's): a value of the same name and shape takes its relative spread and its
+    sensitivity, where no spread build of this profile measured one.
+    """
+    values = build_values(build)
+    others = [build_values(b) for b in spread_builds]
+    borrowed = (like or {}).get("values", {})
+    entries: dict[str, Any] = {}
+    for name, text in values.items():
+        chapter, key = name.split("::", 1)
+        kind = kind_of(chapter, key, text)
+        skeleton, numbers, half = split_value(text)
+        spread = [0.0] * len(numbers)
+        sensitive = None
+        other_entry = borrowed.get(name)
+        if not others and other_entry is not None:
+            sk, nums, _ = split_value(other_entry["text"])
+            if sk == skeleton and len(nums) == len(numbers):
+                spread = [
+                    abs(x) * s / abs(y) if y and math.isfinite(y) and math.isfinite(x) else s
+                    for x, y, s in zip(numbers, nums, other_entry["spread"], strict=True)
+                ]
+            if other_entry["sensitive"]:
+                sensitive = (
+                    f"sensitive in the {like['profile']} profile: {other_entry['sensitive']}"
+                )
+        for other in others:
+            if name not in other:
+                continue
+            sk, nums, _ = split_value(other[name])
+            if sk != skeleton or len(nums) != len(numbers):
+                sensitive = (
+                    f"text moved with the float kernels: {text[:80]!r} vs {other[name][:80]!r}"
+                )
+                continue
+            for i, (a, b) in enumerate(zip(numbers, nums, strict=True)):
+                if math.isfinite(a) and math.isfinite(b):
+                    spread[i] = max(spread[i], abs(a - b))
+                    if abs(a - b) > SENSITIVE_SPREAD * max(abs(a), abs(b)) and sensitive is None:
+                        sensitive = (
+                            f"number {i} moved by more than {SENSITIVE_SPREAD:.0%} with the "
+                            f"float kernels: {a:.6g} vs {b:.6g}"
+                        )
+                elif not (math.isnan(a) and math.isnan(b)) and a != b:
+                    sensitive = f"number {i} moved between finite and not: {a} vs {b}"
+        entries[name] = {
+            "text": text,
+            "kind": kind,
+            "tolerance": tolerances(numbers, half, spread),
+            "spread": spread,
+            "sensitive": sensitive,
+        }
+    return {
+        "profile": profile,
+        "written": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "build": _record_summary(build) if record is None else record,
+        "spread_builds": len(spread_builds),
+        "rules": {
+            "rtol": RTOL,
+            "abs_tol": ABS_TOL,
+            "spread_factor": SPREAD_FACTOR,
+            "sensitive_spread": SENSITIVE_SPREAD,
+        },
+        "values": entries,
+    }
+
+
+def _record_summary(build: Path) -> dict[str, Any]:
+    path = build / "build_record.json"
+    if not path.is_file():
+        return {}
+    rec = json.loads(path.read_text())
+    return {k: rec.get(k) for k in ("commit", "dirty", "date", "profile", "lock_sha256")} | {
+        "cpu": rec.get("machine", {}).get("cpu"),
+        "kernels": rec.get("machine", {}).get("kernels"),
+    }
+
+
+def compare(reference: dict[str, Any], build: Path) -> tuple[list[tuple], int]:
+    """Rows ``(status, name, old, new, note)`` of every value that moved, and the failures.
+
+    ``status``: ``drift`` (fails), ``missing``/``new`` (fails), ``within``
+    (moved within tolerance), ``sensitive`` and ``timing`` (printed, never fail).
+    """
+    values = build_values(build)
+    ref = reference["values"]
+    rows: list[tuple] = []
+    for name in sorted(set(ref) - set(values)):
+        rows.append(("missing", name, ref[name]["text"], "", "not in this build"))
+    for name in sorted(set(values) - set(ref)):
+        rows.append(("new", name, "", values[name], "not in the reference"))
+    for name in sorted(set(ref) & set(values)):
+        entry, new = ref[name], values[name]
+        if entry["kind"] == "figure" or new == entry["text"]:
+            continue
+        sk_old, old_nums, _ = split_value(entry["text"])
+        sk_new, new_nums, _ = split_value(new)
+        if entry["kind"] == "timing":
+            rows.append(("timing", name, entry["text"], new, "a timing: not compared"))
+            continue
+        if sk_old != sk_new or len(old_nums) != len(new_nums):
+            status = "sensitive" if entry["sensitive"] else "drift"
+            rows.append((status, name, entry["text"], new, entry["sensitive"] or "text changed"))
+            continue
+        worst, note = "within", ""
+        for a, b, tol in zip(old_nums, new_nums, entry["tolerance"], strict=True):
+            both_nan = math.isnan(a) and math.isnan(b)
+            if both_nan or a == b:
+                continue
+            if not (math.isfinite(a) and math.isfinite(b)) or abs(a - b) > tol:
+                worst, note = "drift", f"|{a:.6g} - {b:.6g}| > {tol:.3g}"
+                break
+            note = note or f"within {tol:.3g}"
+        if worst == "drift" and entry["sensitive"]:
+            worst = "sensitive"
+        rows.append((worst, name, entry["text"], new, note))
+    failures = sum(1 for r in rows if r[0] in ("drift", "missing", "new"))
+    return rows, failures
+
+
+def table(rows: list[tuple]) -> str:
+    """The moved values as a text table, failures first."""
+    order = {"drift": 0, "missing": 1, "new": 2, "sensitive": 3, "within": 4, "timing": 5}
+    lines = [f"{'status':<9}  {'value':<48}  {'reference':<28}  {'this build':<28}  note"]
+    for status, name, old, new, note in sorted(rows, key=lambda r: (order[r[0]], r[1])):
+        lines.append(f"{status:<9}  {name[:48]:<48}  {old[:28]:<28}  {new[:28]:<28}  {note}")
+    return "\n".join(lines)
+
+
+def spread_build(out: Path, profile: str = "smoke") -> list[Path]:
+    """Two builds of ``profile`` in fresh folders: native kernels, then portable ones."""
+    builds = []
+    for name, env in (("native", {}), ("portable", PORTABLE_KERNELS)):
+        work = out / name
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(parents=True)
+        (work / "benchmarks").symlink_to(ROOT / "benchmarks")  # the performance chapter
+        cmd = [
+            sys.executable,
+            str(ROOT / "scripts" / "run_notebooks.py"),
+            "--profile",
+            profile,
+            "--out",
+            str(work / "executed"),
+            "--workdir",
+            str(work),
+        ]
+        print(f"spread build {name} ({env or 'this processor'}) ...", flush=True)
+        subprocess.run(cmd, env={**os.environ, **env}, check=True)
+        builds.append(work / "executed")
+    return builds
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = ap.add_subparsers(dest="command", required=True)
+    for name in ("check", "write"):
+        p = sub.add_parser(name)
+        p.add_argument("build", type=Path)
+        p.add_argument("--profile", required=True)
+        p.add_argument("--reference", type=Path, help="default: reference/<profile>.json")
+        if name == "write":
+            p.add_argument("--spread", type=Path, nargs="*", default=[])
+            p.add_argument("--like", type=Path, help="borrow spreads from this reference")
+    p = sub.add_parser("spread-build")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--profile", default="smoke")
+    args = ap.parse_args(argv)
+    if args.command == "spread-build":
+        spread_build(args.out, args.profile)
+        return 0
+    path = args.reference or REFERENCE_DIR / f"{args.profile}.json"
+    if args.command == "write":
+        like = json.loads(args.like.read_text()) if args.like else None
+        ref = make_reference(args.build, args.profile, list(args.spread), like=like)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(ref, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+        tmp.replace(path)
+        n_sens = sum(1 for e in ref["values"].values() if e["sensitive"])
+        print(f"wrote {path}: {len(ref['values'])} values, {n_sens} sensitive")
+        return 0
+    if not path.is_file():
+        print(
+            f"{path}: no reference for profile {args.profile!r} (make reference)", file=sys.stderr
+        )
+        return 2
+    try:
+        reference = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        print(f"{path}: not a readable reference ({exc})", file=sys.stderr)
+        return 2
+    if reference.get("profile") != args.profile:
+        print(f"{path}: a reference of profile {reference.get('profile')!r}", file=sys.stderr)
+        return 2
+    rows, failures = compare(reference, args.build)
+    if rows:
+        print(table(rows))
+    counted = {s: sum(1 for r in rows if r[0] == s) for s in ("within", "sensitive", "timing")}
+    print(
+        f"verify ({args.profile}): {len(reference['values'])} reference values; "
+        f"{failures} beyond tolerance or missing, {counted['within']} moved within tolerance, "
+        f"{counted['sensitive']} sensitive moved, {counted['timing']} timings differ"
+    )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
