@@ -97,8 +97,11 @@ format: env
 	$(VENV)/bin/ruff format vog tests scripts notebooks benchmarks
 	$(VENV)/bin/ruff check --fix vog tests scripts notebooks benchmarks
 
+# Two pytest-xdist workers; the tests that share the smoke book (or the paper profile's files)
+# stay on one worker (tests/conftest.py: XDIST_GROUPS), so the book is executed once.
+TEST_WORKERS ?= 2
 test: install lint $(MATHJAX)
-	VOG_EXPECT_INSTALLED=1 $(VENV)/bin/pytest -m "not gpu"
+	VOG_EXPECT_INSTALLED=1 $(VENV)/bin/pytest -m "not gpu" -n $(TEST_WORKERS) --dist loadgroup
 
 test-gpu: install
 	VOG_EXPECT_INSTALLED=1 $(VENV)/bin/pytest -m gpu

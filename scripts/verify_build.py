@@ -360,6 +360,15 @@ def main(argv: list[str] | None = None) -> int:
     if reference.get("profile") != args.profile:
         print(f"{path}: a reference of profile {reference.get('profile')!r}", file=sys.stderr)
         return 2
+    record = args.build / "build_record.json"
+    built = json.loads(record.read_text()).get("profile") if record.is_file() else None
+    if built is not None and built != args.profile:
+        print(
+            f"{args.build} was built with profile {built!r}, not {args.profile!r}: "
+            f"run `make notebooks PROFILE={args.profile}` or `make verify PROFILE={built}`",
+            file=sys.stderr,
+        )
+        return 2
     rows, failures = compare(reference, args.build)
     if rows:
         print(table(rows))

@@ -24,13 +24,30 @@ def _seed():
     torch.manual_seed(0)
 
 
+#: Tests sharing an expensive fixture run on one pytest-xdist worker (``make test`` runs two
+#: with ``--dist loadgroup``), so that the fixture is built once: the smoke book (every chapter
+#: executed) and the paper profile's fabricated data sets.
+XDIST_GROUPS = {"smoke_book": "smoke-book", "smoke_html": "smoke-book", "workspace": "paper"}
+
+
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        groups = {XDIST_GROUPS[f] for f in getattr(item, "fixturenames", ()) if f in XDIST_GROUPS}
+        if groups:
+            item.add_marker(pytest.mark.xdist_group(sorted(groups)[0]))
     if torch.cuda.is_available():
         return
     skip = pytest.mark.skip(reason="needs a CUDA device (run on a GPU machine)")
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_configure(config):
+    # two workers share the machine's cores: one torch thread each in the workers' own work
+    # (notebook kernels and benchmark processes set their own threads)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        torch.set_num_threads(1)
 
 
 def _load_runner():

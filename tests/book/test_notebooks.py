@@ -1,6 +1,7 @@
 """Every notebook runs under papermill (smoke profile) and the book builds with -W."""
 
 import ast
+import json
 from pathlib import Path
 
 import jupytext
@@ -131,3 +132,23 @@ def test_every_chapter_offers_its_launch_links(src):
     cells = [c for c in nb.cells if "launch_links" in c.source]
     assert len(cells) == 1 and f'launch_links("{src.stem}")' in cells[0].source
     assert "remove-input" in cells[0].metadata.get("tags", [])
+
+
+def test_a_failed_build_still_records_the_chapters_that_ran(tmp_path, notebook_runner):
+    src = tmp_path / "nb"
+    src.mkdir()
+    cell = '# %% tags=["parameters"]\nprofile = "x"\n\n# %%\n'
+    (src / "01_ok.py").write_text("# %% [markdown]\n# # OK\n\n" + cell + "print(1)\n")
+    (src / "02_bad.py").write_text("# %% [markdown]\n# # Bad\n\n" + cell + "1 / 0\n")
+    profile = tmp_path / "p.yaml"
+    profile.write_text("01_ok: {}\n")
+    out = tmp_path / "out"
+    argv = ["--profile", str(profile), "--out", str(out), "--notebooks", str(src)]
+    with pytest.raises(Exception, match="ZeroDivisionError"):  # papermill names the error
+        notebook_runner.main([*argv, "--workdir", str(tmp_path)])
+    record = json.loads((out / "build_record.json").read_text())
+    assert list(record["chapters"]) == ["01_ok"]
+    cells = nbformat.read(out / "01_ok.ipynb", as_version=4).cells
+    assert "build-footer" in cells[-1].metadata["tags"]
+    assert (out / "02_bad.failed.ipynb").is_file() and not (out / "02_bad.ipynb").exists()
+    assert not list(out.glob(".runs-*"))  # the ledger is removed

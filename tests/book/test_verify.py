@@ -129,6 +129,10 @@ def test_check_reads_the_reference_of_its_profile(vb, tmp_path, capsys):
     assert vb.main(argv) == 0
     assert vb.main([*argv[:2], "default", *argv[3:]]) == 2
     assert "a reference of profile 'smoke'" in capsys.readouterr().err
+    (tmp_path / "ref" / "build_record.json").write_text(json.dumps({"profile": "default"}))
+    assert vb.main(argv) == 2  # a build of another profile is not compared
+    assert "was built with profile 'default', not 'smoke'" in capsys.readouterr().err
+    (tmp_path / "ref" / "build_record.json").unlink()
     _notebook(tmp_path / "bad" / "03_err.ipynb", {**BASE, "err_mark": "'holds'"})
     _notebook(tmp_path / "bad" / "90_performance.ipynb", {"perf_ratio": "0.97"})
     assert vb.main([*argv[:-1], str(tmp_path / "bad")]) == 1
