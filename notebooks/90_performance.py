@@ -561,9 +561,9 @@ glue(
     display=False,
 )
 # The default and sample_major_fastconv run the same convolution code where every eligible
-# layer took the forward route in a run (summary.same_code_models): the spread of their times between
-# processes is the runs' timing noise, against which a 1.1x target is tested (each round's
-# processes where a run has rounds, else the best times)
+# layer took the forward route in a run (summary.same_code_models): the spread of their times
+# between processes is the runs' timing noise, against which a 1.1x target is tested (each
+# round's processes where a run has rounds, else the best times)
 same_code = {run: summary.same_code_models(rec) for run, rec in runs.items()}
 glue(
     "perf_same_code_models",
