@@ -41,7 +41,7 @@ Methods:
 - ``gradient_fastconv``: the ``gradient`` loop with every eligible
   convolution taking the route the planner measures faster on this machine
   (:func:`vog.fast_conv.fast_conv_route`, :mod:`vog.conv_planner`), the route
-  our default takes, planning included. The *floor* of a model is the faster
+  our default takes. The *floor* of a model is the faster
   of ``gradient`` and ``gradient_fastconv``: the same passes, in the same loop
   order, as the fastest correct method.
 - ``gradient_batch_major``: the same passes batch-major (every checkpoint on a
@@ -52,8 +52,11 @@ Methods:
   seeding costs.
 - ``default`` (*ours*): :func:`vog.compute_vog` with its default options, what a
   user gets: sample-major, O(N) memory, and each convolution's input gradient by
-  the route measured faster on this machine (``fast_conv=None``: the planner's
-  timing on the first batch of each kind of layer is part of its time).
+  the route measured faster on this machine (``fast_conv=None``). The planner
+  times both routes on the first batch of each kind of layer, which happens in
+  the process's warm-up: the method's row records its decisions
+  (``route_decisions``) and what planning cost (``planning_seconds``), outside
+  its timed run.
 - ``streaming``: :func:`vog.compute_vog` ``mode="streaming", fast_conv=False``:
   checkpoint-major, per-pixel state, autograd's own kernels (the reference scores).
 - ``sample_major``: ``mode="sample_major", fast_conv=False``: O(N) memory with

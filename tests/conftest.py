@@ -30,6 +30,7 @@ def _seed():
 XDIST_GROUPS = {"smoke_book": "smoke-book", "smoke_html": "smoke-book", "workspace": "paper"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(config, items):
     for item in items:
         groups = {XDIST_GROUPS[f] for f in getattr(item, "fixturenames", ()) if f in XDIST_GROUPS}
