@@ -24,18 +24,45 @@ def _seed():
     torch.manual_seed(0)
 
 
-#: Tests sharing an expensive fixture run on one pytest-xdist worker (``make test`` runs two
-#: with ``--dist loadgroup``), so that the fixture is built once: the smoke book (every chapter
-#: executed) and the paper profile's fabricated data sets.
-XDIST_GROUPS = {"smoke_book": "smoke-book", "smoke_html": "smoke-book", "workspace": "paper"}
+#: Tests sharing an expensive session fixture run on one pytest-xdist worker (``make test`` runs
+#: two), so that the fixture is built once: the smoke book (every chapter executed, then the HTML
+#: build) and the paper profile's fabricated data sets. Grouped by file, since pytest-xdist's own
+#: ``xdist_group`` marks are lost under pytest 9 (they rename node ids); every test using one of
+#: these fixtures must live in a file of its group (checked at collection).
+XDIST_FIXTURES = {"smoke_book": "smoke-book", "smoke_html": "smoke-book", "workspace": "paper"}
+XDIST_GROUP_FILES = {
+    "tests/book/test_browser.py": "smoke-book",
+    "tests/book/test_build_record.py": "smoke-book",
+    "tests/book/test_links.py": "smoke-book",
+    "tests/book/test_notebooks.py": "smoke-book",
+    "tests/book/test_verify.py": "smoke-book",
+    "tests/book/test_paper_profile.py": "paper",
+}
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup``: the tests of :data:`XDIST_GROUP_FILES` by group, others one by one."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return XDIST_GROUP_FILES.get(nodeid.split("::", 1)[0], nodeid)
+
+    return FileGroups(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        groups = {XDIST_GROUPS[f] for f in getattr(item, "fixturenames", ()) if f in XDIST_GROUPS}
-        if groups:
-            item.add_marker(pytest.mark.xdist_group(sorted(groups)[0]))
+        groups = {XDIST_FIXTURES[f] for f in getattr(item, "fixturenames", ()) if f in XDIST_FIXTURES}
+        where = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
+        if groups and XDIST_GROUP_FILES.get(where) not in groups:
+            raise pytest.UsageError(
+                f"{item.nodeid} uses {sorted(groups)}: add {where} to XDIST_GROUP_FILES "
+                "(tests/conftest.py) so that the fixture is built once"
+            )
     if torch.cuda.is_available():
         return
     skip = pytest.mark.skip(reason="needs a CUDA device (run on a GPU machine)")
