@@ -56,7 +56,9 @@ def pytest_xdist_make_scheduler(config, log):
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        groups = {XDIST_FIXTURES[f] for f in getattr(item, "fixturenames", ()) if f in XDIST_FIXTURES}
+        groups = {
+            XDIST_FIXTURES[f] for f in getattr(item, "fixturenames", ()) if f in XDIST_FIXTURES
+        }
         where = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
         if groups and XDIST_GROUP_FILES.get(where) not in groups:
             raise pytest.UsageError(
