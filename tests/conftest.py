@@ -74,9 +74,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
-    # two workers share the machine's cores: one torch thread each in the workers' own work
-    # (notebook kernels and benchmark processes set their own threads)
+    # Two workers share the machine's cores: one thread each, also in the processes they start
+    # (notebook kernels inherit the environment). With two OpenMP threads per worker on two
+    # cores, threads spin at every barrier for a descheduled peer: a chapter of many small
+    # operations (DenseNet-BC) then ran ten times slower than alone.
     if os.environ.get("PYTEST_XDIST_WORKER"):
+        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[name] = "1"
         torch.set_num_threads(1)
 
 

@@ -1,7 +1,7 @@
 """Route by measurement: which backward route each convolution takes, timed on first use.
 
 A convolution's input gradient can come from autograd's backward-data kernel or,
-for the layers :func:`vog.fast_conv.conv_eligible` accepts, from a forward
+for the layers :func:`vog.scoring.conv_eligible` accepts, from a forward
 convolution (:mod:`vog.fast_conv`). Which is faster depends on the processor's
 kernels, not on the layer's shape alone: on an Intel Xeon the forward route is
 1.7x faster for LeNet's first layer, on an AMD EPYC without AVX-512 it is 0.73x.

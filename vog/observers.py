@@ -55,7 +55,7 @@ class Cost:
 class Observer(Protocol):
     """What watches a training loop: observed after every epoch, saved and resumed with it.
 
-    Only :meth:`observe` is required. The loop gives the other four methods
+    Only ``observe`` is required. The loop gives the other four methods
     defaults where an observer lacks them (:class:`ObserverBase` holds the
     same defaults, for a class of one's own to inherit):
 
