@@ -86,7 +86,7 @@ class Observer(Protocol):
 
 
 class ObserverBase:
-    """An :class:`Observer` with the optional methods' defaults: override :meth:`observe`.
+    """An :class:`Observer` with the optional methods' defaults: override ``observe``.
 
     Example: look at the model after every epoch, nothing to save or report::
 
@@ -97,6 +97,7 @@ class ObserverBase:
     """
 
     def observe(self, model: nn.Module, epoch: int) -> bool:
+        """Look at ``model`` after ``epoch`` without changing it; True if the epoch was used."""
         raise NotImplementedError(f"{type(self).__name__} must implement observe(model, epoch)")
 
     def state_dict(self) -> dict[str, Any]:
