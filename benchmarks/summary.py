@@ -374,7 +374,7 @@ def processor(rec: dict) -> str:
         return f"{proc['cpu']} ({', '.join(proc['isa']) or 'no AVX'}; kernels {proc['kernels']})"
     device = rec.get("device", "")
     if not device.startswith("CPU: "):
-        return device
+        return device or "processor not recorded"
     name = device.removeprefix("CPU: ").rsplit(",", 1)[0]
     return f"{name.removesuffix(' (x86_64)')} (ISA not recorded)"
 

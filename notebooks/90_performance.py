@@ -165,6 +165,7 @@ recorded = [
     "benchmarks/results/cpu-2026-11-28-mlp-full.json",
     "benchmarks/results/cpu-2026-11-27-lenet-full.json",
     "benchmarks/results/cpu-2026-11-24-resnet18-scale.json",
+    "benchmarks/results/cpu-2026-12-07-lenet-rounds-quiet.json",
 ]  # runs recorded with the script, shown as written
 scoring_before = "benchmarks/results/cpu-2026-11-27-rounds.json"  # the same run, code before
 conv_route = "benchmarks/results/cpu-2026-12-07-conv-route.json"  # bench_conv_route.py

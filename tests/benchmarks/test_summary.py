@@ -265,6 +265,7 @@ def test_forward_route_layers_are_the_planners_choices(summary, monkeypatch, slo
 def test_processor_and_verdicts_per_machine(summary):
     old = {"device": "CPU: Intel(R) Xeon(R) Processor (x86_64), 1 threads"}
     assert summary.processor(old) == "Intel(R) Xeon(R) Processor (ISA not recorded)"
+    assert summary.processor({"rows": []}) == "processor not recorded"  # an older per-layer run
     new = {"processor": {"cpu": "AMD EPYC", "isa": ["avx", "avx2"], "kernels": "AVX2"}}
     assert summary.processor(new) == "AMD EPYC (avx, avx2; kernels AVX2)"
     import pandas as pd
