@@ -83,7 +83,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import platform
 import resource
 import statistics
 import subprocess
@@ -597,14 +596,12 @@ def device_name(device: str, threads: int | None = None) -> str:
 
 
 def cpu_model() -> str:
-    """The processor's model name (Linux ``/proc/cpuinfo``), else the architecture."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()} ({platform.machine()})"
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    """The processor's model name and architecture, as the build's record states them
+    (:func:`vog.experiments.provenance.machine`)."""
+    from vog.experiments.provenance import machine
+
+    m = machine()
+    return f"{m['cpu']} ({m['architecture']})"
 
 
 def main(argv=None) -> int:

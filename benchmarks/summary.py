@@ -238,7 +238,9 @@ def conv_route_table(result: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@functools.lru_cache(maxsize=1)
 def _bench_scoring():
+    """``bench_scoring.py`` as a module, loaded once (its models and data)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("_bench_scoring", HERE / "bench_scoring.py")

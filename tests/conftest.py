@@ -84,13 +84,18 @@ def pytest_configure(config):
         torch.set_num_threads(1)
 
 
-def _load_runner():
-    spec = importlib.util.spec_from_file_location(
-        "run_notebooks", ROOT / "scripts" / "run_notebooks.py"
-    )
+def load_script(name: str):
+    """``scripts/<name>.py`` as a module (the scripts are not part of the installed package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+@pytest.fixture(scope="session")
+def scripts():
+    """The loader of ``scripts/<name>.py`` as a module: ``scripts("verify_build")``."""
+    return load_script
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +110,7 @@ def fabricate():
 @pytest.fixture(scope="session")
 def notebook_runner():
     """scripts/run_notebooks.py as a module."""
-    return _load_runner()
+    return load_script("run_notebooks")
 
 
 @pytest.fixture(scope="session")
@@ -122,7 +127,7 @@ def smoke_book(tmp_path_factory):
         pytest.fail("MathJax is missing from _vendor/mathjax/: run `make mathjax` (npm)")
     shutil.copytree(ROOT / "_vendor", book / "_vendor")  # the book's own MathJax (no CDN)
     shutil.copytree(ROOT / "_static", book / "_static")  # the book's style sheet
-    runner = _load_runner()
+    runner = load_script("run_notebooks")
     params = runner.load_profile("smoke")
     out = book / "book" / "executed"
     ledger, times = runner.start_ledger(out), {}

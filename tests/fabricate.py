@@ -5,6 +5,7 @@ Loaded by ``conftest.py`` and handed to tests as the ``fabricate`` fixture.
 
 from __future__ import annotations
 
+import json
 import pickle
 import struct
 from pathlib import Path
@@ -87,3 +88,20 @@ def imagenet(root: Path, per_class_train: int = 6, per_class_val: int = 3) -> Pa
     image_folder(root / "imagenet" / "train", per_class=per_class_train, seed=0)
     image_folder(root / "imagenet" / "val", per_class=per_class_val, seed=1)
     return root
+
+
+def glued_notebook(path: Path, values: dict[str, str]) -> Path:
+    """An executed notebook at ``path`` whose one cell glues ``values`` (key -> text/plain),
+    as myst-nb's ``glue`` writes them."""
+    outputs = [
+        {
+            "output_type": "display_data",
+            "metadata": {"scrapbook": {"name": k, "mime_prefix": "application/papermill.record/"}},
+            "data": {"application/papermill.record/text/plain": v},
+        }
+        for k, v in values.items()
+    ]
+    cell = {"cell_type": "code", "source": "", "metadata": {}, "outputs": outputs}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4}))
+    return path

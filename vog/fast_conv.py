@@ -121,17 +121,16 @@ def _forward(self: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
 def _planned_forward(self: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
     """The measured route (``fast_conv=None``): the faster for this kind of layer.
 
+    Without an input gradient to compute both routes are one forward convolution.
     The flipped kernel is made only where the forward route is timed or taken."""
-    if not (torch.is_grad_enabled() and x.requires_grad):  # no input gradient: one route
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
-    decision = lookup(self, x)
-    if decision is None:
-        flipped, back = _backward_kernel(self)
-        decision = plan_route(self, x, lambda g: _grad_input(g, flipped, back))
-    if decision.route == "autograd":
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
-    flipped, back = _backward_kernel(self)
-    return _ForwardConvBackward.apply(x, self.weight, self.bias, tuple(self.padding), flipped, back)
+    if torch.is_grad_enabled() and x.requires_grad:
+        decision = lookup(self, x)
+        if decision is None:
+            flipped, back = _backward_kernel(self)
+            decision = plan_route(self, x, lambda g: _grad_input(g, flipped, back))
+        if decision.route == "forward":
+            return _forward(self, x)
+    return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
 
 
 def wants_fast_conv(setting: bool | None, device: torch.device | str) -> bool:

@@ -1,43 +1,25 @@
 """scripts/compare_glue.py: the check that a change left the book's glued numbers unchanged."""
 
-import importlib.util
-import json
-from pathlib import Path
-
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "compare_glue.py"
 
 
 @pytest.fixture(scope="module")
-def cg():
-    spec = importlib.util.spec_from_file_location("compare_glue", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def cg(scripts):
+    return scripts("compare_glue")
 
 
-def _notebook(path: Path, values: dict) -> None:
-    outputs = [
-        {
-            "output_type": "display_data",
-            "metadata": {"scrapbook": {"name": k, "mime_prefix": "application/papermill.record/"}},
-            "data": {"application/papermill.record/text/plain": v},
-        }
-        for k, v in values.items()
-    ]
-    cell = {"cell_type": "code", "source": "", "metadata": {}, "outputs": outputs}
-    path.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4}))
-
-
-def test_equal_builds_pass_and_every_kind_of_difference_is_named(cg, tmp_path):
+def test_equal_builds_pass_and_every_kind_of_difference_is_named(cg, fabricate, tmp_path):
     before, after = tmp_path / "a", tmp_path / "b"
     before.mkdir(), after.mkdir()
-    _notebook(before / "01_x.ipynb", {"n": "3", "p": "'12.5%'", "t": "'holds'", "gone": "1"})
-    _notebook(after / "01_x.ipynb", {"n": "3.0000000001", "p": "'12.5%'", "t": "'holds'"})
-    _notebook(before / "02_y.ipynb", {"v": "0.25"})
-    _notebook(after / "02_y.ipynb", {"v": "0.26", "new": "'x'"})
-    _notebook(after / "03_z.ipynb", {})
+    fabricate.glued_notebook(
+        before / "01_x.ipynb", {"n": "3", "p": "'12.5%'", "t": "'holds'", "gone": "1"}
+    )
+    fabricate.glued_notebook(
+        after / "01_x.ipynb", {"n": "3.0000000001", "p": "'12.5%'", "t": "'holds'"}
+    )
+    fabricate.glued_notebook(before / "02_y.ipynb", {"v": "0.25"})
+    fabricate.glued_notebook(after / "02_y.ipynb", {"v": "0.26", "new": "'x'"})
+    fabricate.glued_notebook(after / "03_z.ipynb", {})
     lines = cg.compare(before, after, 1e-6)
     assert "03_z: only in after" in lines
     assert "01_x::gone: only in before" in lines

@@ -1,6 +1,5 @@
 """`make verify` (scripts/verify_build.py): glued values against a committed reference."""
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -10,27 +9,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def vb():
-    spec = importlib.util.spec_from_file_location(
-        "verify_build", ROOT / "scripts" / "verify_build.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def vb(scripts):
+    return scripts("verify_build")
 
 
-def _notebook(path: Path, values: dict) -> None:
-    outputs = [
-        {
-            "output_type": "display_data",
-            "metadata": {"scrapbook": {"name": k, "mime_prefix": "application/papermill.record/"}},
-            "data": {"application/papermill.record/text/plain": v},
-        }
-        for k, v in values.items()
-    ]
-    cell = {"cell_type": "code", "source": "", "metadata": {}, "outputs": outputs}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4}))
+@pytest.fixture(scope="module")
+def glued(fabricate):
+    return fabricate.glued_notebook
 
 
 BASE = {
@@ -42,87 +27,89 @@ BASE = {
 }
 
 
-def _reference(vb, tmp_path, values=BASE, spread=None):
-    _notebook(tmp_path / "ref" / "03_err.ipynb", values)
-    _notebook(tmp_path / "ref" / "90_performance.ipynb", {"perf_ratio": "0.97"})
+def _reference(vb, glued, tmp_path, values=BASE, spread=None):
+    glued(tmp_path / "ref" / "03_err.ipynb", values)
+    glued(tmp_path / "ref" / "90_performance.ipynb", {"perf_ratio": "0.97"})
     builds = []
     if spread is not None:
-        _notebook(tmp_path / "spread" / "03_err.ipynb", spread)
-        _notebook(tmp_path / "spread" / "90_performance.ipynb", {"perf_ratio": "1.3"})
+        glued(tmp_path / "spread" / "03_err.ipynb", spread)
+        glued(tmp_path / "spread" / "90_performance.ipynb", {"perf_ratio": "1.3"})
         builds = [tmp_path / "spread"]
     return vb.make_reference(tmp_path / "ref", "smoke", builds)
 
 
-def _check(vb, tmp_path, ref, changes, perf="0.97"):
-    _notebook(tmp_path / "new" / "03_err.ipynb", {**BASE, **changes})
-    _notebook(tmp_path / "new" / "90_performance.ipynb", {"perf_ratio": perf})
+def _check(vb, glued, tmp_path, ref, changes, perf="0.97"):
+    glued(tmp_path / "new" / "03_err.ipynb", {**BASE, **changes})
+    glued(tmp_path / "new" / "90_performance.ipynb", {"perf_ratio": perf})
     return vb.compare(ref, tmp_path / "new")
 
 
-def test_an_unchanged_build_passes(vb, tmp_path):
-    ref = _reference(vb, tmp_path)
-    rows, failures = _check(vb, tmp_path, ref, {})
+def test_an_unchanged_build_passes(vb, glued, tmp_path):
+    ref = _reference(vb, glued, tmp_path)
+    rows, failures = _check(vb, glued, tmp_path, ref, {})
     assert rows == [] and failures == 0
 
 
-def test_a_planted_change_beyond_tolerance_fails_and_one_within_passes(vb, tmp_path):
-    ref = _reference(vb, tmp_path)
+def test_a_planted_change_beyond_tolerance_fails_and_one_within_passes(vb, glued, tmp_path):
+    ref = _reference(vb, glued, tmp_path)
     tol = ref["values"]["03_err::err_top"]["tolerance"][0]
     assert tol == pytest.approx(vb.RTOL * 19.444444444444446)
-    rows, failures = _check(vb, tmp_path, ref, {"err_top": str(19.444444444444446 + tol / 2)})
+    rows, failures = _check(
+        vb, glued, tmp_path, ref, {"err_top": str(19.444444444444446 + tol / 2)}
+    )
     assert failures == 0 and [r[0] for r in rows] == ["within"]
-    rows, failures = _check(vb, tmp_path, ref, {"err_top": "19.5"})
+    rows, failures = _check(vb, glued, tmp_path, ref, {"err_top": "19.5"})
     assert failures == 1 and rows[0][:2] == ("drift", "03_err::err_top")
     assert "drift" in vb.table(rows) and "19.5" in vb.table(rows)
 
 
-def test_a_changed_verdict_fails(vb, tmp_path):
-    ref = _reference(vb, tmp_path)
-    rows, failures = _check(vb, tmp_path, ref, {"err_mark": "'fails'"})
+def test_a_changed_verdict_fails(vb, glued, tmp_path):
+    ref = _reference(vb, glued, tmp_path)
+    rows, failures = _check(vb, glued, tmp_path, ref, {"err_mark": "'fails'"})
     assert failures == 1 and rows[0][0] == "drift" and rows[0][3] == "'fails'"
-    rows, failures = _check(vb, tmp_path, ref, {"err_claims": "'reproduced: class level'"})
+    rows, failures = _check(vb, glued, tmp_path, ref, {"err_claims": "'reproduced: class level'"})
     assert failures == 1
 
 
-def test_an_interval_may_move_by_half_its_width(vb, tmp_path):
-    ref = _reference(vb, tmp_path)
+def test_an_interval_may_move_by_half_its_width(vb, glued, tmp_path):
+    ref = _reference(vb, glued, tmp_path)
     entry = ref["values"]["03_err::err_reason"]
     half = (30.6 - 5.5) / 2
     assert entry["tolerance"][:2] == [pytest.approx(half), pytest.approx(half)]
     moved = "'error top − bottom [+9.5, +34.6] points (95%)'"  # both ends by 4 points
-    assert _check(vb, tmp_path, ref, {"err_reason": moved})[1] == 0
+    assert _check(vb, glued, tmp_path, ref, {"err_reason": moved})[1] == 0
     far = "'error top − bottom [+19.5, +44.6] points (95%)'"  # by 14 > 12.55
-    assert _check(vb, tmp_path, ref, {"err_reason": far})[1] == 1
+    assert _check(vb, glued, tmp_path, ref, {"err_reason": far})[1] == 1
 
 
-def test_spread_widens_tolerances_and_names_sensitive_values(vb, tmp_path):
+def test_spread_widens_tolerances_and_names_sensitive_values(vb, glued, tmp_path):
     spread = {**BASE, "err_top": "19.6", "err_mark": "'fails'"}
-    ref = _reference(vb, tmp_path, spread=spread)
+    ref = _reference(vb, glued, tmp_path, spread=spread)
     top = ref["values"]["03_err::err_top"]
     assert top["spread"] == [pytest.approx(19.6 - 19.444444444444446)]
     assert top["tolerance"][0] == pytest.approx(vb.SPREAD_FACTOR * top["spread"][0])
     assert ref["values"]["03_err::err_mark"]["sensitive"].startswith("text moved")
-    rows, failures = _check(vb, tmp_path, ref, {"err_top": "19.9", "err_mark": "'fails'"})
+    rows, failures = _check(vb, glued, tmp_path, ref, {"err_top": "19.9", "err_mark": "'fails'"})
     assert failures == 0 and {r[0] for r in rows} == {"within", "sensitive"}
 
 
-def test_timings_and_figures_never_fail_and_keys_must_match(vb, tmp_path):
-    ref = _reference(vb, tmp_path)
+def test_timings_and_figures_never_fail_and_keys_must_match(vb, glued, tmp_path):
+    ref = _reference(vb, glued, tmp_path)
     assert ref["values"]["90_performance::perf_ratio"]["kind"] == "timing"
     assert ref["values"]["03_err::err_figure"]["kind"] == "figure"
     rows, failures = _check(
-        vb, tmp_path, ref, {"err_figure": "'<Figure size 1x1 with 1 Axes>'"}, perf="3.0"
+        vb, glued, tmp_path, ref, {"err_figure": "'<Figure size 1x1 with 1 Axes>'"}, perf="3.0"
     )
     assert failures == 0 and [r[0] for r in rows] == ["timing"]
     values = dict(BASE)
     del values["err_top"]
-    _notebook(tmp_path / "new" / "03_err.ipynb", {**values, "err_extra": "1"})
+    glued(tmp_path / "new" / "03_err.ipynb", {**values, "err_extra": "1"})
     rows, failures = vb.compare(ref, tmp_path / "new")
     assert failures == 2 and {r[0] for r in rows} == {"missing", "new", "timing"}
 
 
-def test_check_reads_the_reference_of_its_profile(vb, tmp_path, capsys):
-    ref = _reference(vb, tmp_path)
+def test_check_reads_the_reference_of_its_profile(vb, glued, tmp_path, capsys):
+    ref = _reference(vb, glued, tmp_path)
     path = tmp_path / "smoke.json"
     path.write_text(json.dumps(ref))
     argv = ["check", "--profile", "smoke", "--reference", str(path), str(tmp_path / "ref")]
@@ -133,8 +120,8 @@ def test_check_reads_the_reference_of_its_profile(vb, tmp_path, capsys):
     assert vb.main(argv) == 2  # a build of another profile is not compared
     assert "was built with profile 'default', not 'smoke'" in capsys.readouterr().err
     (tmp_path / "ref" / "build_record.json").unlink()
-    _notebook(tmp_path / "bad" / "03_err.ipynb", {**BASE, "err_mark": "'holds'"})
-    _notebook(tmp_path / "bad" / "90_performance.ipynb", {"perf_ratio": "0.97"})
+    glued(tmp_path / "bad" / "03_err.ipynb", {**BASE, "err_mark": "'holds'"})
+    glued(tmp_path / "bad" / "90_performance.ipynb", {"perf_ratio": "0.97"})
     assert vb.main([*argv[:-1], str(tmp_path / "bad")]) == 1
     assert "'holds'" in capsys.readouterr().out
 
@@ -167,17 +154,17 @@ def test_an_estimate_before_its_interval_may_move_by_half_its_width(vb):
     assert half[0] is None  # a number not followed by its interval
 
 
-def test_a_large_spread_makes_a_value_sensitive_and_another_profile_borrows_it(vb, tmp_path):
+def test_a_large_spread_makes_a_value_sensitive_and_another_profile_borrows_it(vb, glued, tmp_path):
     spread = {**BASE, "err_top": "25.0"}  # moved by more than SENSITIVE_SPREAD
-    ref = _reference(vb, tmp_path, spread=spread)
+    ref = _reference(vb, glued, tmp_path, spread=spread)
     assert ref["values"]["03_err::err_top"]["sensitive"].startswith("number 0 moved by more")
     # a profile built once borrows the relative spread of the same key
-    _notebook(
+    glued(
         tmp_path / "default" / "03_err.ipynb",
         {**BASE, "err_mark": "'fails'", "err_top": "38.888888888888886"},
     )
-    _notebook(tmp_path / "default" / "90_performance.ipynb", {"perf_ratio": "1.0"})
-    small = _reference(vb, tmp_path / "s", spread={**BASE, "err_top": "19.5"})
+    glued(tmp_path / "default" / "90_performance.ipynb", {"perf_ratio": "1.0"})
+    small = _reference(vb, glued, tmp_path / "s", spread={**BASE, "err_top": "19.5"})
     big = vb.make_reference(tmp_path / "default", "default", [], like=small)
     rel = small["values"]["03_err::err_top"]["spread"][0] / 19.444444444444446
     assert big["values"]["03_err::err_top"]["spread"][0] == pytest.approx(rel * 38.888888888888886)

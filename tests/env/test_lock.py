@@ -1,6 +1,5 @@
 """The hash-pinned lock of the default install agrees with pyproject.toml (lock_tools.py)."""
 
-import importlib.util
 import re
 import shutil
 from pathlib import Path
@@ -11,11 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def lt():
-    spec = importlib.util.spec_from_file_location("lock_tools", ROOT / "scripts" / "lock_tools.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def lt(scripts):
+    return scripts("lock_tools")
 
 
 def test_the_lock_agrees_with_pyproject_and_environment_yml(lt):

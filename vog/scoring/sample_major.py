@@ -31,6 +31,7 @@ import copy
 import math
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack, nullcontext
+from itertools import chain
 
 import torch
 from torch import nn
@@ -291,11 +292,8 @@ def score_loader(
         raise ValueError(f"VoG needs at least 2 checkpoints, got {len(models)}")
     device = module_device(models[0], opts.torch_device())
     # vmap stacks parameters and buffers: checkpoints without them run one by one
-    stateless = not any(True for _ in models[0].parameters()) and not any(
-        True for _ in models[0].buffers()
-    )
-    vectorize = opts.vectorize and not stateless
-    runner = stack_checkpoints(models) if vectorize else None
+    state = chain(models[0].parameters(), models[0].buffers())
+    runner = stack_checkpoints(models) if opts.vectorize and next(state, None) is not None else None
     out = _ExampleOutputs(_length_hint(loader))
     batches: Iterable = loader
     bar = None
