@@ -52,15 +52,17 @@ Methods:
   seeding costs.
 - ``default`` (*ours*): :func:`vog.compute_vog` with its default options, what a
   user gets: sample-major, O(N) memory, and each convolution's input gradient by
-  the route measured faster on this machine (``fast_conv=None``). The planner
-  times both routes on the first batch of each kind of layer, which happens in
-  the process's warm-up: the method's row records its decisions
-  (``route_decisions``) and what planning cost (``planning_seconds``), outside
-  its timed run.
+  the route measured faster on this machine (``fast_conv=None``), the K
+  checkpoints one by one or vmapped, whichever is measured faster
+  (``vectorize=None``, :mod:`vog.scoring.vmap_route`). The planners time both
+  routes on the first batch of each kind of layer and of batch, which happens in
+  the process's warm-up: the method's row records their decisions
+  (``route_decisions``, ``vmap_decisions``) and what planning cost
+  (``planning_seconds``), outside its timed run.
 - ``streaming``: :func:`vog.compute_vog` ``mode="streaming", fast_conv=False``:
   checkpoint-major, per-pixel state, autograd's own kernels (the reference scores).
-- ``sample_major``: ``mode="sample_major", fast_conv=False``: O(N) memory with
-  autograd's own kernels.
+- ``sample_major``: ``mode="sample_major", fast_conv=False, vectorize=False``:
+  O(N) memory with autograd's own kernels, the checkpoints one by one.
 - ``sample_major_vmap``: the same with ``vectorize=True``.
 - ``sample_major_fastconv``: the same with ``fast_conv=True`` (input gradients of
   every stride-1 convolution as forward convolutions, :func:`vog.scoring.conv_as_forward`).
@@ -95,6 +97,7 @@ from pathlib import Path
 import torch
 
 import vog
+from vog.scoring.vmap_route import vmap_decisions
 
 METHODS = (
     "forward",
@@ -151,10 +154,10 @@ SAME_KERNELS_REL, OTHER_KERNELS_REL, OTHER_KERNELS_RHO = 1e-5, 1e-2, 0.9999
 COMPUTE_VOG_OPTIONS = {
     "default": {},
     "streaming": {"mode": "streaming", "fast_conv": False},
-    "sample_major": {"mode": "sample_major", "fast_conv": False},
+    "sample_major": {"mode": "sample_major", "fast_conv": False, "vectorize": False},
     "sample_major_vmap": {"mode": "sample_major", "vectorize": True},
     "sample_major_fastconv": {"mode": "sample_major", "fast_conv": True},
-    "sample_major_bf16": {"mode": "sample_major", "autocast": "bfloat16"},
+    "sample_major_bf16": {"mode": "sample_major", "autocast": "bfloat16", "vectorize": False},
     "sample_major_compiled": {"mode": "sample_major", "compile": True},
 }
 
@@ -364,9 +367,18 @@ def worker(args) -> None:
         "cuda_warm_mb": warm_cuda,
     }
     decisions = vog.conv_planner.route_decisions()  # the measured route's plans (warm-ups)
+    loops = vmap_decisions()  # the measured loop-or-vmap plans (warm-ups)
     if decisions:
         out["route_decisions"] = [d.as_dict() for d in decisions]
-        out["planning_seconds"] = sum(d.seconds for d in decisions)
+    if loops:
+        out["vmap_decisions"] = [d.as_dict() for d in loops]
+    if decisions or loops:
+        # a loop-or-vmap plan times the loop first, on the examples it plans with: the
+        # convolution plans made on that many examples are inside its time
+        inside = {d.batch for d in loops}
+        out["planning_seconds"] = sum(d.seconds for d in loops) + sum(
+            d.seconds for d in decisions if d.batch not in inside
+        )
     if scores is not None:
         torch.save(scores, args.scores)
     Path(args.result).write_text(json.dumps(out))
@@ -477,9 +489,9 @@ def benchmark(
                     "scores": m["scores"],
                     "round_seconds": [one["seconds"] for one in ms],
                 }
-                if "route_decisions" in m:  # the measured route's plans in that process
-                    rows[method]["route_decisions"] = m["route_decisions"]
-                    rows[method]["planning_seconds"] = m["planning_seconds"]
+                for key in ("route_decisions", "vmap_decisions", "planning_seconds"):
+                    if key in m:  # the measured routes' plans in that process
+                        rows[method][key] = m[key]
             ref = rows["streaming" if "streaming" in rows else "default"]["scores"]
             for name, r in rows.items():
                 r.update(agreement(r.pop("scores"), ref))

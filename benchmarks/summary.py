@@ -27,6 +27,12 @@ __all__ = [
     "conv_route_table",
     "forward_route_layers",
     "planner_decisions",
+    "route_plans",
+    "TIME_PLOT",
+    "MEMORY_PLOT",
+    "TARGET_FORMATS",
+    "REDUCTION",
+    "checkpoint_routes",
     "planning_cost",
     "same_code_models",
     "THIN_RULE_CHANNELS",
@@ -106,6 +112,27 @@ VARIANTS = {
     "vmap": "ours vmap / forward (time)",
     "fast_conv": "ours fast_conv / forward (time)",
 }
+
+
+#: The time ratios and the memory ratios the performance chapter plots.
+TIME_PLOT = (
+    "ours / forward (time)",
+    "ours / gradient (time)",
+    "store_all / ours (time)",
+    "per_sample / ours (time)",
+)
+MEMORY_PLOT = ("store_all / ours (peak memory)", "store_all / ours (memory growing with N)")
+#: How the columns of :func:`target_rows` are shown.
+TARGET_FORMATS = {
+    "ours / forward": "{:.2f}x",
+    "best variant / forward": "{:.2f}x",
+    "gradient / forward": "{:.2f}x",
+    "ours / fastest correct": "{:.2f}x",
+    "store_all / ours (peak memory)": "{:.1f}x",
+    "store_all max rel. diff": "{:.1e}",
+}
+#: The ratio of the reduction's two ways (bench_scoring.reduction_passes).
+REDUCTION = "reduction passes: whole chunk / cache-sized blocks (reduction time)"
 
 
 def run_benchmark(
@@ -256,10 +283,19 @@ def _keep_input(seen: dict, name: str, module, args) -> None:
 
 
 def planner_decisions(models: list[str], *, batch: int = 16) -> pd.DataFrame:
-    """The route the default's planner chooses for each convolution of the benchmark models on
-    this machine: one row per layer (model, layer, both routes' times on the first batch,
-    their ratio, the route taken). Scores one batch of each model with the default, after
-    forgetting earlier decisions, so every kind of layer is timed here."""
+    """The convolution routes of :func:`route_plans` (one row per layer)."""
+    return route_plans(models, batch=batch)[0]
+
+
+def route_plans(models: list[str], *, batch: int = 16) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the default's planners choose for the benchmark models on this machine.
+
+    Scores one batch of each model (two checkpoints) with the default, after forgetting
+    earlier decisions, so every kind of layer and batch is timed here. Returns the
+    convolution routes, one row per layer (model, layer, both routes' times on the first
+    batch, their ratio, the route taken), and the checkpoint routes, one row per model
+    (the loop's and vmap's times, their ratio, the route taken and why).
+    """
     import copy
 
     import torch
@@ -267,12 +303,14 @@ def planner_decisions(models: list[str], *, batch: int = 16) -> pd.DataFrame:
     import vog
     from vog import conv_planner
     from vog.fast_conv import conv_eligible
+    from vog.scoring import vmap_route
 
     bench = _bench_scoring()
-    rows = []
+    rows, loops = [], []
     for model in models:
         ckpts, x, y = bench.build(model, batch, 2)
         conv_planner.clear_route_plans()
+        vmap_route.clear_vmap_plans()
         seen: dict[str, torch.Tensor] = {}
 
         hooks = [
@@ -285,6 +323,17 @@ def planner_decisions(models: list[str], *, batch: int = 16) -> pd.DataFrame:
         finally:
             for h in hooks:
                 h.remove()
+        for d in vmap_route.vmap_decisions():
+            loops.append(
+                {
+                    "model": model,
+                    "loop ms": 1e3 * d.loop_seconds,
+                    "vmap ms": None if d.vmap_seconds is None else 1e3 * d.vmap_seconds,
+                    "loop / vmap": d.ratio,
+                    "route": d.route,
+                    "why": d.reason,
+                }
+            )
         for name, m in ckpts[0].named_modules():
             if name not in seen:
                 continue
@@ -302,7 +351,28 @@ def planner_decisions(models: list[str], *, batch: int = 16) -> pd.DataFrame:
                 }
             )
     columns = ["model", "layer", "autograd ms", "forward ms", "autograd / forward", "route"]
-    return pd.DataFrame(rows, columns=columns)
+    loop_columns = ["model", "loop ms", "vmap ms", "loop / vmap", "route", "why"]
+    return pd.DataFrame(rows, columns=columns), pd.DataFrame(loops, columns=loop_columns)
+
+
+def checkpoint_routes(rec: dict) -> dict[str, str]:
+    """Per model of a recorded run: how the default ran its K checkpoints, e.g.
+    ``"loop (vmap 1.08x slower)"``; runs recorded before the loop-or-vmap planner
+    (no ``vmap_decisions``) ran the loop."""
+    out = {}
+    for model, r in rec["models"].items():
+        decisions = r["methods"].get("default", {}).get("vmap_decisions")
+        if decisions is None:
+            out[model] = "loop (before the planner)"
+            continue
+        d = max(decisions, key=lambda d: d["batch"])  # the full batches' plan
+        if d["ratio"] is None:
+            out[model] = f"{d['route']} ({d['reason']})"
+        elif d["route"] == "vmap":
+            out[model] = f"vmap (loop {d['ratio']:.2f}x its time)"
+        else:
+            out[model] = f"loop (vmap {1 / d['ratio']:.2f}x its time)"
+    return out
 
 
 def forward_route_layers(model: str) -> dict[str, int]:
@@ -340,7 +410,10 @@ def same_code_models(rec: dict) -> list[str]:
 
     out = []
     for model, r in rec["models"].items():
-        decisions = r["methods"].get("default", {}).get("route_decisions")
+        default = r["methods"].get("default", {})
+        if any(d["route"] == "vmap" for d in default.get("vmap_decisions", [])):
+            continue  # the default ran the checkpoints vmapped: other code
+        decisions = default.get("route_decisions")
         if decisions is not None:
             full = min(int(r["batch_size"]), PLAN_EXAMPLES)  # examples a full batch's plan timed
             timed = [d for d in decisions if d["batch"] == full]
@@ -381,16 +454,22 @@ def processor(rec: dict) -> str:
     return f"{name.removesuffix(' (x86_64)')} (ISA not recorded)"
 
 
-def verdicts_by_machine(table: pd.DataFrame, column: str) -> pd.DataFrame:
-    """The target of ``column`` per processor: one row per processor of the table's runs,
-    with how many of its rows meet it and the misses (:func:`target_split`)."""
+def verdicts_by_machine(
+    table: pd.DataFrame, column: str, runs: list[str] | None = None
+) -> pd.DataFrame:
+    """The target of ``column`` per processor: one row per processor of the table's runs
+    (of ``runs`` only, where given: the runs that judge the current code), with how many
+    of its rows meet it and the misses (:func:`target_split`)."""
     rows = []
+    if runs is not None and len(table):
+        table = table[table["run"].isin(runs)]
     for proc, part in table.groupby("processor", sort=False):
         ok, n, misses = target_split(part, column)
         if n:
             verdict = f"holds for all {n}" if ok == n else f"fails for {n - ok} of {n}"
-            rows.append({"processor": proc, "verdict": verdict, "misses": misses})
-    return pd.DataFrame(rows)
+            judged = ", ".join(dict.fromkeys(part["run"]))
+            rows.append({"processor": proc, "runs": judged, "verdict": verdict, "misses": misses})
+    return pd.DataFrame(rows, columns=["processor", "runs", "verdict", "misses"])
 
 
 def run_training_benchmark(*, quick: bool = True, repeat: int = 1, clock: str = "wall") -> dict:

@@ -127,10 +127,19 @@ glue("mem_claim", verdict.text(), display=False)
 # (excludes 0 exactly when p < 0.001; vog.analysis.evidence, shared with chapter 11)
 mem_ev = vog.analysis.evidence.memorisation_evidence(clean, shuffled)
 diff = mem_ev.conditions[0]
-glue("mem_mark", mem_ev.verdict, display=False)
+# the mark keeps the direction: |z| separating the sets while the signed score the paper
+# ranks by points the other way reads "holds as |z| only; signed: reversed"
+signed_ev = vog.analysis.evidence.memorisation_evidence(signed[~noisy], signed[noisy])
+glue(
+    "mem_mark",
+    vog.analysis.verdicts.direction_mark(mem_ev.verdict, signed_ev.verdict),
+    display=False,
+)
+sdiff = signed_ev.conditions[0]
 glue(
     "mem_reason",
-    f"shuffled − clean [{diff.low:+.2f}, {diff.high:+.2f}] (99.9%); "
+    f"shuffled − clean |z| [{diff.low:+.2f}, {diff.high:+.2f}], signed "
+    f"[{sdiff.low:+.2f}, {sdiff.high:+.2f}] (99.9%); "
     f"training accuracy {100 * final_train_acc:.0f}%",
     display=False,
 )

@@ -62,6 +62,7 @@
 # - **Normalisation.** {glue:text}`wch_norm_finding`
 # - **Model and regime.** {glue:text}`wch_model_finding`
 # - **Paper-like corners.** {glue:text}`wch_corner_finding`
+# - **What VoG measures.** {glue:text}`wch_measures_finding`
 # - **Conclusion.** {glue:text}`wch_conclusion`
 # - **To settle the rest** on the paper's own set-up (CIFAR-10, ResNet-18,
 #   350 epochs; a GPU), run {glue:text}`wch_gpu_command`.
@@ -133,9 +134,8 @@ import pandas as pd
 from myst_nb import glue
 
 import vog
-from vog.analysis import evidence as ev
 from vog.analysis import verdicts as vd
-from vog.experiments import study
+from vog.experiments import measures, study
 
 glue("wch_profile", profile, display=False)
 design = study.one_factor_design(
@@ -237,7 +237,7 @@ for name, pair in runs.items():
     tidx = study.first_indices(len(twin.labels["train"]), n_mem, seed=0)
     images = image_sets(clean)
     oodc = mnist_c(clean) if clean.config.dataset in oodc_datasets else (None, None)
-    extras[name] = {"idx": idx, "oodc": oodc}
+    extras[name] = {"idx": idx, "tidx": tidx, "oodc": oodc}
     for target in targets:
         tw = study.window_scores(twin, "train", target, indices=tidx, windows=[window])
         scores[name, target] = {
@@ -425,43 +425,40 @@ plt.show()
 # target's signed VoG and by -MSP, the model's confidence without labels.
 
 # %%
-target_rows = []
-for name, pair in runs.items():
-    if (name, "probability") not in scores or (name, "logit") not in scores:
-        continue
-    clean, idx = pair["clean"], extras[name]["idx"]
-    lt, pt = scores[name, "logit"]["test"], scores[name, "probability"]["test"]
-    p_y = study.label_confidence(clean, "test", indices=idx, window=window).double()
-    factor = (p_y * (1 - p_y)).pow(2).mean(0).sqrt()
-    wrong = (lt["predictions"] != lt["labels"]).numpy()
-    final = vog.load_checkpoint(clean.model(), clean.checkpoints(window)[-1])
-    msp = vog.analysis.msp_score(final, clean.examples("test", idx)).numpy()
-
-    def auc(s, w=wrong):  # undefined when every test image is right (or wrong)
-        return (
-            100 * ev.auroc(np.asarray(s)[~w], np.asarray(s)[w]) if 0 < w.sum() < len(w) else np.nan
-        )
-
-    share = ev.confidence_share(pt["vog"][window], lt["vog"][window], factor)
-    z = {
-        t: study.normalised("signed", s["vog"][window], s["magnitude"][window], s["labels"])
-        for t, s in (("logit", lt), ("probability", pt))
-    }
-    target_rows.append(
-        {
-            "run": name,
-            "R² confidence alone": share["r2_confidence"],
-            "R² logit VoG alone": share["r2_logit"],
-            "R² both": share["r2_both"],
-            "Spearman(prob-VoG, confidence)": share["spearman_confidence"],
-            "Spearman(prob-VoG, -MSP)": vog.analysis.spearman(pt["vog"][window], msp)[0],
-            "errors AUROC: logit VoG (%)": auc(z["logit"]),
-            "errors AUROC: probability VoG (%)": auc(z["probability"]),
-            "errors AUROC: -MSP (%)": auc(msp),
-        }
-    )
-target_table = pd.DataFrame(target_rows).set_index("run")
+test_idx = {name: e["idx"] for name, e in extras.items()}
+target_table = measures.confidence_table(runs, scores, test_idx, window=window)
 target_table.round(2)
+
+# %% [markdown]
+# ## What VoG measures
+#
+# Two simpler scores carry most of VoG's ranking: the size of the input
+# gradient (VoG is a standard deviation of gradients, so it grows with them)
+# and the model's confidence in the label. For each run, on its test images
+# (hard: the misclassified ones) and on its twin's training images (hard: the
+# shuffled labels), {func}`vog.experiments.measures.measures_table` measures on
+# ranks how much of logit VoG's ranking the gradient size and the mean
+# confidence explain, and whether the *residual*, what VoG ranks beyond them
+# ({func}`vog.analysis.residual.rank_residual`), still finds the hard
+# examples. The `relative` variant above divides VoG by the size instead: that
+# assumes VoG is proportional to it (a log-log slope of 1); the residual fits
+# the relation the run shows (`slope`). Raw VoG, before class normalisation.
+
+# %%
+twin_idx = {name: e["tidx"] for name, e in extras.items()}
+measured = measures.measures_table(runs, scores, test_idx, twin_idx, window=window)
+measured[["spearman_size", "r2_both", "left", "slope", "auroc vog", "auroc residual | both"]].round(
+    2
+)
+
+# %% tags=["hide-input"]
+measures.measures_figure(measured, target_table)
+plt.show()
+
+# %% tags=["remove-cell"]
+glue("wch_measures_finding", measures.measures_finding(measured, target_table), display=False)
+for key, sentence in measures.headline(measured, target_table).items():
+    glue(f"wch_headline_{key}", sentence, display=False)
 
 # %% [markdown]
 # ## Why the model and the regime flip verdicts

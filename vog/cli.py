@@ -196,7 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--shard-size", type=int, default=SHARD_SIZE)
     sc.add_argument("--num-workers", type=int, default=defaults.num_workers)
     sc.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: cuda if present)")
-    sc.add_argument("--vectorize", action="store_true", help="vmap over the checkpoints")
+    sc.add_argument(
+        "--vectorize",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run the checkpoints as one vmapped call per batch (--vectorize) or one by one "
+        "(--no-vectorize); default: measured on the first batch, the faster kept",
+    )
     sc.add_argument("--autocast", choices=_choices("autocast"), default=None)
     sc.add_argument("--channels-last", action="store_true")
     sc.add_argument(

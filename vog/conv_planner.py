@@ -32,14 +32,15 @@ last bit.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
+
+from ._plans import PlanBook, best_time, decision_dict
 
 __all__ = [
     "PLAN_EXAMPLES",
@@ -64,8 +65,7 @@ PLAN_EXAMPLES = 64
 ROUTES = ("autograd", "forward")
 
 logger = logging.getLogger(__name__)
-_PLANS: dict[tuple, RouteDecision] = {}
-_LOCK = threading.Lock()
+_PLANS: PlanBook[RouteDecision] = PlanBook()
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,7 @@ class RouteDecision:
 
     def as_dict(self) -> dict[str, Any]:
         """The decision as plain values (the key as a string), with its ratio."""
-        out = asdict(self)
-        out["key"] = repr(self.key)
-        out["ratio"] = self.ratio
-        return out
+        return decision_dict(self)
 
 
 def _channels_last(t: torch.Tensor) -> bool:
@@ -160,16 +157,7 @@ def _describe(key: tuple) -> str:
 
 def _seconds(run: Callable[[], torch.Tensor], device: torch.device) -> float:
     """The faster of :data:`REPEATS` timed calls of ``run`` after one warm-up."""
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda *a: None)
-    run()
-    sync(device)
-    best = float("inf")
-    for _ in range(REPEATS):
-        t0 = time.perf_counter()
-        run()
-        sync(device)
-        best = min(best, time.perf_counter() - t0)
-    return best
+    return best_time(run, device, REPEATS)
 
 
 def autograd_input_grad(
@@ -210,7 +198,7 @@ def plan_route(
     decision = _PLANS.get(key)
     if decision is not None:
         return decision
-    with _LOCK, torch.no_grad():
+    with _PLANS.lock, torch.no_grad():
         decision = _PLANS.get(key)
         if decision is not None:
             return decision
@@ -231,7 +219,7 @@ def plan_route(
             route="forward" if t_fwd < t_auto else "autograd",
             seconds=time.perf_counter() - start,
         )
-        _PLANS[key] = decision
+        _PLANS.put(key, decision)
     logger.debug(
         "%s: autograd %.3g ms, forward %.3g ms (batch %d) -> %s",
         decision.layer,
@@ -250,10 +238,9 @@ def lookup(conv: nn.Conv2d, x: torch.Tensor) -> RouteDecision | None:
 
 def route_decisions() -> list[RouteDecision]:
     """Every decision this process made, in the order they were made."""
-    return list(_PLANS.values())
+    return _PLANS.values()
 
 
 def clear_route_plans() -> None:
     """Forget every decision: the next input gradient of each kind is timed again."""
-    with _LOCK:
-        _PLANS.clear()
+    _PLANS.clear()

@@ -52,6 +52,7 @@ __all__ = [
     "conv_eligible",
     "fast_conv_route",
     "wants_fast_conv",
+    "without_routes",
 ]
 
 
@@ -204,6 +205,22 @@ def conv_as_forward(
                 m.__dict__.pop("forward", None)
             else:
                 m.__dict__["forward"] = old
+
+
+def without_routes(model: nn.Module) -> nn.Module:
+    """``model`` with the routes :func:`vog.scoring.conv_as_forward` set on its layers removed,
+    in place.
+
+    For a copy made while the context is open (:class:`vog.scoring.stack_checkpoints`
+    copies a model's structure for :func:`torch.func.vmap`, which runs autograd's
+    kernels); a user's own ``forward`` patch is kept. Returns ``model``.
+    """
+    ours = (_forward, _planned_forward)
+    for m in model.modules():
+        if getattr(m.__dict__.get("forward"), "__func__", None) in ours:
+            del m.__dict__["forward"]
+        m.__dict__.pop("_vog_flipped", None)
+    return model
 
 
 def fast_conv_route(

@@ -62,14 +62,20 @@ class ScoringOptions:
         Examples per batch, DataLoader worker processes, a tqdm progress bar.
     device : str or None
         Where to compute; None: CUDA if available, else the CPU.
-    vectorize, autocast, channels_last, compile
-        Sample-major only: run the K checkpoints in one ``torch.func.vmap``
-        call; ``torch.autocast`` dtype; channels-last memory format;
-        :func:`torch.compile` the checkpoints (not with ``vectorize``).
+    vectorize : bool or None
+        Sample-major only. True: run the K checkpoints in one ``torch.func.vmap``
+        call per batch; False: one after the other. None (default): measured;
+        the first batch of each kind times both and the faster is kept
+        (:mod:`vog.scoring.vmap_route`; the loop with ``compile``, with
+        ``fast_conv=True`` or for a model without parameters). Both give the
+        same scores up to float32 rounding.
+    autocast, channels_last, compile
+        Sample-major only: ``torch.autocast`` dtype; channels-last memory format;
+        :func:`torch.compile` the checkpoints (not with ``vectorize=True``).
     fast_conv : bool or None
         Input gradients of stride-1 convolutions as forward convolutions
         (:func:`vog.scoring.conv_as_forward`; the same gradients up to float32
-        rounding); not with ``vectorize``, ``autocast`` or ``compile``. None
+        rounding); not with ``vectorize=True``, ``autocast`` or ``compile``. None
         (default): measured; each eligible layer takes the route timed faster
         for its kind on this machine, on the first batch it sees
         (:func:`vog.fast_conv.fast_conv_route`, :mod:`vog.conv_planner`); off
@@ -94,7 +100,7 @@ class ScoringOptions:
     device: str | None = None
     num_workers: int = 0
     progress: bool = False
-    vectorize: bool = False
+    vectorize: bool | None = None
     autocast: str | None = None
     channels_last: bool = False
     compile: bool = False
@@ -111,11 +117,13 @@ class ScoringOptions:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         if self.num_workers < 0:
             raise ValueError(f"num_workers must be >= 0, got {self.num_workers}")
-        for name in ("channel_mean", "progress", "vectorize", "channels_last", "compile"):
+        for name in ("channel_mean", "progress", "channels_last", "compile"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
-        if self.fast_conv is not None and not isinstance(self.fast_conv, bool):
-            raise ValueError(f"fast_conv must be True, False or None, got {self.fast_conv!r}")
+        for name in ("vectorize", "fast_conv"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, bool):
+                raise ValueError(f"{name} must be True, False or None, got {value!r}")
         if self.device is not None:
             try:
                 torch.device(self.device)
@@ -130,6 +138,18 @@ class ScoringOptions:
             )
         if self.fast_conv and (self.vectorize or self.autocast or self.compile):
             raise ValueError("fast_conv=True works without vectorize, autocast and compile")
+
+    @property
+    def may_vectorize(self) -> bool:
+        """Whether the sample-major loop measures loop against vmap (``vectorize=None``):
+        not in streaming mode, with ``compile`` or with ``fast_conv=True``, which need
+        the loop."""
+        return (
+            self.vectorize is None
+            and self.mode == "sample_major"
+            and not self.compile
+            and self.fast_conv is not True
+        )
 
     @property
     def fast_conv_setting(self) -> bool | None:

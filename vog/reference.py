@@ -7,6 +7,11 @@ variance computation from stored gradients; :func:`authors_toy_script`
 replays the whole script (model, training and gradients) so every difference
 is in. Nothing else in the package uses them.
 
+:func:`plain_vog` is the other reference: paper Eq. 1-4 computed the plain way
+(one example at a time, ``torch.autograd.grad`` per checkpoint, the variance in
+float64 NumPy), sharing no code with the package's scoring loops, so that
+:func:`agreement` can check stored scores against an independent recomputation.
+
 1. **Accumulated gradients.** The input tensor's ``.grad`` is never zeroed, so
    the "gradient" at epoch t is the sum of the gradients of epochs 0..t.
 2. **The training loss leaks in.** The training inputs are the tensor whose
@@ -31,7 +36,7 @@ from torch import nn
 from ._checks import check_finite
 from .normalize import class_normalize
 
-__all__ = ["AuthorsToyRun", "authors_vog", "authors_toy_script"]
+__all__ = ["AuthorsToyRun", "authors_vog", "authors_toy_script", "plain_vog", "agreement"]
 
 
 def authors_vog(
@@ -172,3 +177,68 @@ def authors_toy_script(
         out[split] = raw
         out[f"{split} normalized"] = {k: class_normalize(v, ys[split]) for k, v in raw.items()}
     return AuthorsToyRun(vog=out, model=model.eval())
+
+
+def plain_vog(models: Sequence[nn.Module], x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Raw VoG (paper Eq. 1-4) the plain way, independent of the scoring loops.
+
+    For every checkpoint and every example alone: the gradient of the label's
+    logit with respect to the input (``torch.autograd.grad`` on a detached
+    copy, the model in eval mode), colour channels averaged; then, per pixel,
+    the population standard deviation over the K checkpoints in float64 NumPy,
+    averaged over pixels. Slow (one backward pass per example and checkpoint):
+    meant for checking a few hundred examples. Each model's mode is restored.
+
+    Returns
+    -------
+    Tensor, shape (N,), float64, >= 0; higher = harder
+    """
+    import numpy as np
+
+    models = list(models)
+    if len(models) < 2:
+        raise ValueError(f"VoG needs at least 2 checkpoints, got {len(models)}")
+    labels = torch.as_tensor(labels).long()
+    if labels.shape != (x.shape[0],):
+        raise ValueError(f"labels must have shape ({x.shape[0]},), got {tuple(labels.shape)}")
+    maps = []
+    for m in models:
+        was_training = m.training
+        m.eval()
+        try:
+            per_example = []
+            for i in range(x.shape[0]):
+                xi = x[i : i + 1].detach().clone().requires_grad_(True)
+                (g,) = torch.autograd.grad(m(xi)[0, labels[i]], xi)
+                g = g[0].mean(0) if g.dim() == 4 else g[0]  # channels averaged (images)
+                per_example.append(g.detach().double().numpy().ravel())
+            maps.append(np.stack(per_example))
+        finally:
+            m.train(was_training)
+    stacked = np.stack(maps)  # (K, N, P)
+    return torch.from_numpy(stacked.std(axis=0).mean(axis=1))
+
+
+def agreement(stored, recomputed, *, tol: float = 1e-5) -> dict[str, float]:
+    """How stored raw VoG agrees with a recomputation of the same examples: the largest
+    absolute difference over the largest score (``max_rel_diff``, 0 = identical), the
+    examples that differ by more than ``tol`` of the largest score (``n_differ``: where
+    another summation order switched a ReLU whose input sat within rounding of zero),
+    Spearman's correlation (``spearman``, 1 = the same ranking) and ``n``."""
+    from scipy.stats import spearmanr
+
+    a = torch.as_tensor(stored).double().ravel()
+    b = torch.as_tensor(recomputed).double().ravel()
+    if a.shape != b.shape or a.numel() < 2:
+        raise ValueError(f"need two scores of the same length >= 2, got {a.numel()}, {b.numel()}")
+    check_finite("stored scores", a)
+    check_finite("recomputed scores", b)
+    scale = max(float(a.abs().max()), float(b.abs().max()), 1e-300)
+    rho = spearmanr(a.numpy(), b.numpy())[0]
+    diff = (a - b).abs() / scale
+    return {
+        "max_rel_diff": float(diff.max()),
+        "n_differ": int((diff > tol).sum()),
+        "spearman": float(rho),
+        "n": int(a.numel()),
+    }

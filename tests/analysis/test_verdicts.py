@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from vog.analysis import verdicts
+from vog.analysis import evidence, verdicts
 from vog.analysis.verdicts import Condition, Evidence
 
 
@@ -128,3 +128,31 @@ def test_heatmap_draws_every_cell():
     verdicts.verdict_heatmap(ax, table, title="t")
     assert [t.get_text() for t in ax.texts] == ["holds", "n/a"]
     plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("magnitude", "signed", "mark"),
+    [
+        ("holds", "holds", "holds"),
+        ("holds", "fails", "holds as |z| only; signed: reversed"),
+        ("holds", "within noise", "holds as |z| only; signed: within noise"),
+        ("fails", "fails", "fails"),
+        ("within noise", "holds", "within noise as |z|; signed: holds"),
+    ],
+)
+def test_direction_mark_keeps_the_signed_direction(magnitude, signed, mark):
+    assert verdicts.direction_mark(magnitude, signed) == mark
+
+
+def test_direction_mark_from_evidence_of_a_reversed_score():
+    """Shuffled examples far from their class's mean on both sides, mostly below: |z|
+    separates them, the signed score puts them lowest."""
+    rng = np.random.default_rng(0)
+    clean = rng.normal(0.2, 0.5, 2000)
+    shuffled = np.r_[rng.normal(-2.0, 0.5, 400), rng.normal(1.5, 0.5, 100)]
+    size = evidence.memorisation_evidence(np.abs(clean), np.abs(shuffled)).verdict
+    sign = evidence.memorisation_evidence(clean, shuffled).verdict
+    assert (size, sign) == ("holds", "fails")
+    assert verdicts.direction_mark(size, sign) == "holds as |z| only; signed: reversed"
+    with pytest.raises(ValueError, match="unknown verdict 'yes'"):
+        verdicts.direction_mark("yes", "holds")

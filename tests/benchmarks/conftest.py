@@ -39,3 +39,19 @@ def training():
 def conv_route():
     yield _load("bench_conv_route")
     sys.modules.pop("bench_bench_conv_route", None)
+
+
+@pytest.fixture(scope="module")
+def findings():
+    """``benchmarks.findings`` imported as the chapter imports it (a package with ``summary``)."""
+    spec = importlib.util.spec_from_file_location(
+        "benchmarks", BENCHMARKS / "__init__.py", submodule_search_locations=[str(BENCHMARKS)]
+    )
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["benchmarks"] = package
+    spec.loader.exec_module(package)
+    try:
+        yield importlib.import_module("benchmarks.findings")
+    finally:
+        for name in ("benchmarks", "benchmarks.findings", "benchmarks.summary"):
+            sys.modules.pop(name, None)

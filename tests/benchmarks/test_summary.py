@@ -282,3 +282,52 @@ def test_processor_and_verdicts_per_machine(summary):
     assert list(got["processor"]) == ["X", "Y"]
     assert list(got["verdict"]) == ["holds for all 2", "fails for 1 of 2"]
     assert got["misses"].iloc[1] == "lenet (b) 1.25x"
+    judged = summary.verdicts_by_machine(table, "ours / fastest correct", runs=["a"])
+    assert list(judged["processor"]) == ["X"] and list(judged["runs"]) == ["a"]
+
+
+def _default_with(vmap_decisions=None, route_decisions=None):
+    default = {"seconds": 1.0}
+    if vmap_decisions is not None:
+        default["vmap_decisions"] = vmap_decisions
+    if route_decisions is not None:
+        default["route_decisions"] = route_decisions
+    return {"batch_size": 250, "methods": {"default": default}}
+
+
+def test_checkpoint_routes_read_the_full_batch_plan(summary):
+    def d(batch, route, ratio, reason="faster"):
+        return {"batch": batch, "route": route, "ratio": ratio, "reason": reason}
+
+    rec = {
+        "models": {
+            "lenet": _default_with([d(2, "loop", 0.5), d(64, "vmap", 1.25)]),
+            "mlp": _default_with([d(64, "loop", 0.8)]),
+            "big": _default_with([d(64, "loop", None, "K copies of the batch exceed 16 MiB")]),
+            "old": _default_with(),
+        }
+    }
+    assert summary.checkpoint_routes(rec) == {
+        "lenet": "vmap (loop 1.25x its time)",
+        "mlp": "loop (vmap 1.25x its time)",
+        "big": "loop (K copies of the batch exceed 16 MiB)",
+        "old": "loop (before the planner)",
+    }
+
+
+def test_same_code_models_exclude_a_vmapped_default(summary):
+    forward = [{"batch": 64, "route": "forward"}]
+    rec = {
+        "models": {
+            "looped": _default_with([{"batch": 64, "route": "loop"}], forward),
+            "vmapped": _default_with([{"batch": 64, "route": "vmap"}], forward),
+        }
+    }
+    assert summary.same_code_models(rec) == ["looped"]
+
+
+def test_route_plans_list_the_checkpoint_route_per_model(summary):
+    layers, loops = summary.route_plans(["mlp"])
+    assert len(layers) == 0  # an MLP has no convolution
+    assert list(loops["model"]) == ["mlp"] and loops["route"].iloc[0] in ("loop", "vmap")
+    assert loops["loop ms"].iloc[0] > 0

@@ -71,7 +71,8 @@ def test_the_planner_picks_the_faster_route(monkeypatch, slow):
         )
     counts = _spy_routes(monkeypatch)
     x, y = _data()
-    res = vog.compute_vog(_checkpoints(), (x, y), device="cpu", batch_size=5)
+    # the checkpoints one by one: the loop is where the convolution routes are taken
+    res = vog.compute_vog(_checkpoints(), (x, y), device="cpu", batch_size=5, vectorize=False)
     decisions = conv_planner.route_decisions()
     assert len(decisions) == 2  # one per kind of layer
     fast = "autograd" if slow == "forward" else "forward"
@@ -99,7 +100,9 @@ def test_scores_agree_whichever_route_is_picked():
                 mp.setattr(conv_planner, "autograd_input_grad", _slow(real_autograd))
             else:
                 mp.setattr(fast_conv, "_grad_input", _slow(real_forward))
-            scores[route] = vog.compute_vog(_checkpoints(), (x, y), device="cpu").raw
+            scores[route] = vog.compute_vog(
+                _checkpoints(), (x, y), device="cpu", vectorize=False
+            ).raw
         assert {d.route for d in conv_planner.route_decisions()} == {route}
     torch.testing.assert_close(scores["forward"], scores["autograd"], rtol=1e-5, atol=1e-12)
 
@@ -157,7 +160,7 @@ def test_planning_draws_no_random_numbers_and_is_logged(caplog):
     vog.compute_vog(_checkpoints()[:2], (x, y), device="cpu", fast_conv=False)  # torch's lazy
     state = torch.get_rng_state()  # initialisation on first use may draw; planning must not
     with caplog.at_level(logging.DEBUG, logger="vog.conv_planner"):
-        vog.compute_vog(_checkpoints()[:2], (x, y), device="cpu")
+        vog.compute_vog(_checkpoints()[:2], (x, y), device="cpu", vectorize=False)
     assert torch.equal(torch.get_rng_state(), state)
     lines = [r.getMessage() for r in caplog.records if r.name == "vog.conv_planner"]
     assert len(lines) == 2

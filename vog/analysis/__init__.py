@@ -7,6 +7,10 @@
   and the diagnosis);
 - ``.evidence`` and ``.verdicts``: the claims with confidence intervals and
   three-way verdicts (holds / within noise / fails), the claims x runs table;
+- ``.effects``: a factor's effect on a claim's estimate with its interval,
+  judged against the base's seed noise;
+- ``.residual``: how much of VoG's ranking the gradient's size and the
+  confidence explain, and what the rest finds;
 - ``.difficulty``: other per-example difficulty scores and the recorder that
   follows them through training; ``.label_issues``: cleanlab's label-quality
   scores;
@@ -18,7 +22,17 @@
 - ``.report``: a self-contained HTML gallery for auditing.
 """
 
-from . import claims, detection, detectors, difficulty, evidence, label_issues, verdicts
+from . import (
+    claims,
+    detection,
+    detectors,
+    difficulty,
+    effects,
+    evidence,
+    label_issues,
+    residual,
+    verdicts,
+)
 from .baselines import BASELINES, IMPLEMENTATIONS, fit_baseline
 from .metrics import (
     bootstrap_percentile_errors,
@@ -44,6 +58,8 @@ __all__ = [
     "bootstrap_percentile_errors",
     "claims",
     "evidence",
+    "effects",
+    "residual",
     "verdicts",
     "detection",
     "detectors",

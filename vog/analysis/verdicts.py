@@ -37,6 +37,7 @@ __all__ = [
     "Evidence",
     "decide",
     "combine",
+    "direction_mark",
     "verdict_table",
     "verdict_codes",
     "holds_with",
@@ -84,6 +85,29 @@ def combine(verdicts: Iterable[str]) -> str:
     if all(v == HOLDS for v in verdicts):
         return HOLDS
     return NOISE
+
+
+#: How :func:`direction_mark` names the signed score's verdict.
+_SIGNED = {HOLDS: "holds", NOISE: "within noise", FAILS: "reversed"}
+
+
+def direction_mark(magnitude: str, signed: str) -> str:
+    """A claim's mark that keeps its direction: the verdict of a score's size (``|z|``)
+    qualified by the verdict of the signed score the paper ranks by.
+
+    Both agree: that verdict. Otherwise the size's verdict names the signed one, e.g.
+    ``"holds as |z| only; signed: reversed"`` where the size separates the sets but the
+    signed score points the other way: a claim never reads plain "holds" on a score
+    whose sign contradicts the paper.
+    """
+    for v in (magnitude, signed):
+        if v not in VERDICTS:
+            raise ValueError(f"unknown verdict {v!r}; valid: {list(VERDICTS)}")
+    if magnitude == signed:
+        return magnitude
+    if magnitude == HOLDS:
+        return f"holds as |z| only; signed: {_SIGNED[signed]}"
+    return f"{magnitude} as |z|; signed: {_SIGNED[signed]}"
 
 
 @dataclass(frozen=True)

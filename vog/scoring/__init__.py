@@ -6,6 +6,8 @@
 - ``.sample_major``: all K checkpoints per batch, O(N) memory
   (:func:`vog.scoring.score_loader`, :func:`vog.scoring.batch_vog`,
   :class:`vog.scoring.stack_checkpoints`).
+- ``.vmap_route``: the K checkpoints of a batch one by one or as one vmapped call,
+  timed on the first batch by default (:func:`vog.scoring.vmap_route.vmap_decisions`).
 - ``.checkpoint_modules``: checkpoints as private modules (:func:`vog.scoring.load_models`),
   one architecture, duplicates warned about, the order they are scored in.
 - :func:`vog.scoring.conv_as_forward` (from the core module :mod:`vog.fast_conv`, which the

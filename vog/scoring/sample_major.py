@@ -44,7 +44,7 @@ from .._checks import (
     module_device,
 )
 from ..accumulator import checkpoint_moments, magnitude_from_moments, vog_from_moments
-from ..fast_conv import fast_conv_route
+from ..fast_conv import fast_conv_route, without_routes
 from ..gradients import (
     class_score,
     frozen_eval,
@@ -55,6 +55,9 @@ from ..gradients import (
 )
 from ..options import CHOICES, ScoringOptions
 from .checkpoint_modules import last_first
+from .vmap_route import VmapDecision, plan_vmap, quiet_fallbacks
+from .vmap_route import lookup as vmap_lookup
+from .vmap_route import plan_key as vmap_plan_key
 
 __all__ = [
     "CHUNK_BYTES",
@@ -99,7 +102,8 @@ class stack_checkpoints:  # noqa: N801  (a small state holder used like a functi
         named = [(dict(m.named_parameters()), dict(m.named_buffers())) for m in models]
         self.params = {k: torch.stack([p[k].detach() for p, _ in named]) for k in named[0][0]}
         self.buffers = {k: torch.stack([b[k].detach() for _, b in named]) for k in named[0][1]}
-        self.base = copy.deepcopy(models[0]).to("meta").eval()
+        # the structure only, without the convolution routes vog.fast_conv may have set
+        self.base = without_routes(copy.deepcopy(models[0])).to("meta").eval()
         self.k = len(models)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
@@ -293,7 +297,9 @@ def score_loader(
     device = module_device(models[0], opts.torch_device())
     # vmap stacks parameters and buffers: checkpoints without them run one by one
     state = chain(models[0].parameters(), models[0].buffers())
-    runner = stack_checkpoints(models) if opts.vectorize and next(state, None) is not None else None
+    stackable = next(state, None) is not None
+    runner = stack_checkpoints(models) if opts.vectorize and stackable else None
+    planning = opts.may_vectorize and stackable  # vectorize=None: loop or vmap, measured
     out = _ExampleOutputs(_length_hint(loader))
     batches: Iterable = loader
     bar = None
@@ -316,6 +322,12 @@ def score_loader(
                 x = x.contiguous(memory_format=torch.channels_last)
             y = integer_labels(y)
             chosen = y.to(device) if opts.labels == "true" else (lambda z: z.argmax(dim=1))
+            if planning:
+                planning = False
+                if _plan_vmap(models, x, chosen, opts, ctx).route == "vmap":
+                    runner = stack_checkpoints(models)
+                    # measured faster, fallbacks included: torch's notices of them are moot
+                    stack.enter_context(quiet_fallbacks())
             if runner is not None:
                 vog, logits, used, size = _batch_vog_vmap(
                     runner, x, chosen, target=opts.target, channel_mean=opts.channel_mean, ctx=ctx
@@ -330,6 +342,35 @@ def score_loader(
     if out.n == 0:
         raise ValueError("data is empty")
     return out.result()
+
+
+def _plan_vmap(models, x, labels, opts: ScoringOptions, ctx) -> VmapDecision:
+    """Loop or vmap for batches like ``x`` (:mod:`vog.scoring.vmap_route`), timed on its
+    first examples inside the caller's contexts (frozen models, convolution routes)."""
+    setting = (opts.target, opts.channel_mean, opts.autocast, opts.channels_last)
+    key = vmap_plan_key(models[0], len(models), x, setting)
+    known = vmap_lookup(key)
+    if known is not None:
+        return known
+
+    def part(xs):
+        return labels[: xs.shape[0]] if torch.is_tensor(labels) else labels
+
+    def loop(xs):
+        return chunk_vog(
+            models, [xs], [part(xs)], target=opts.target, channel_mean=opts.channel_mean, ctx=ctx
+        )
+
+    runner: list[stack_checkpoints] = []  # stacked once, on vmap's first run
+
+    def vmapped(xs):
+        if not runner:
+            runner.append(stack_checkpoints(models))
+        return _batch_vog_vmap(
+            runner[0], xs, part(xs), target=opts.target, channel_mean=opts.channel_mean, ctx=ctx
+        )
+
+    return plan_vmap(key, x, len(models), loop, vmapped)
 
 
 class _Chunk:
