@@ -329,18 +329,14 @@ every_table = table_of(every_columns)
 # runs). Read a column against `base`: one factor changed.
 
 # %% tags=["hide-input"]
-fig, ax = plt.subplots(figsize=(1.0 + 0.75 * design_table.shape[1], 7.0))
-vd.verdict_heatmap(ax, design_table, title="verdicts: one factor at a time")
-plt.tight_layout()
+vd.verdict_figure(design_table, title="verdicts: one factor at a time")
 plt.show()
 
 # %% [markdown]
 # **Every run under both targets** (signed z-score):
 
 # %% tags=["hide-input"]
-fig, ax = plt.subplots(figsize=(1.0 + 0.6 * every_table.shape[1], 7.0))
-vd.verdict_heatmap(ax, every_table, title="verdicts: every run, logit and probability")
-plt.tight_layout()
+vd.verdict_figure(every_table, title="verdicts: every run, logit and probability")
 plt.show()
 
 # %% [markdown]

@@ -130,6 +130,26 @@ def test_heatmap_draws_every_cell():
     plt.close(fig)
 
 
+def test_wide_tables_are_drawn_in_panels_legible_at_a_page_width():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cells = {(c, f"run {j}"): _ev(c, (0.1, 0.2)) for c in ("error", "class") for j in range(17)}
+    table = verdicts.verdict_table(cells)
+    fig = verdicts.verdict_figure(table, per_panel=7, title="t")
+    assert len(fig.axes) == 3  # 17 columns in panels of at most 7, balanced: 6 + 6 + 5
+    assert [len(ax.get_xticklabels()) for ax in fig.axes] == [6, 6, 5]
+    assert sum(len(ax.texts) for ax in fig.axes) == 2 * 17  # every cell written
+    # at 9.5 inches a panel's cell is over an inch wide: 9-point text fits at a page's width
+    width = fig.get_size_inches()[0]
+    assert width <= 10 and all(t.get_fontsize() >= 9 for ax in fig.axes for t in ax.texts)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="per_panel"):
+        verdicts.verdict_figure(table, per_panel=0)
+
+
 @pytest.mark.parametrize(
     ("magnitude", "signed", "mark"),
     [

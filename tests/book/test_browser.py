@@ -270,3 +270,29 @@ def test_the_sub_path_serves_nothing_outside_it(site):
     if site.endswith("/vog"):
         with pytest.raises(urllib.error.HTTPError, match="404"):
             urllib.request.urlopen(site[: -len("/vog")] + "/index.html")
+
+
+@pytest.mark.parametrize(
+    "chapter", ["11_when_claims_hold", "90_performance", "14_beyond_images", "13_hcat_benchmark"]
+)
+def test_wide_tables_and_figures_stay_within_the_page(site, browser, chapter):
+    """Rendered widths, measured at 1400 pixels: no output (a wide table, a figure) runs past
+    the article's right edge; a table wider than the text scrolls inside its output."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{site}/book/executed/{chapter}.html", wait_until="load")
+    widths = page.evaluate(
+        """() => {
+        const article = document.querySelector('article').getBoundingClientRect();
+        return [...document.querySelectorAll('article div.cell_output')].map(o => {
+            const r = o.getBoundingClientRect();
+            const style = getComputedStyle(o).overflowX;
+            return {right: r.right, limit: article.right, scroll: o.scrollWidth > o.clientWidth,
+                    scrolls: style === 'auto' || style === 'scroll'};
+        });
+    }"""
+    )
+    assert widths, "the chapter has outputs"
+    past = [w for w in widths if w["right"] > w["limit"] + 1]
+    assert not past, past
+    assert all(w["scrolls"] for w in widths if w["scroll"]), widths
+    page.close()

@@ -43,6 +43,7 @@ __all__ = [
     "holds_with",
     "changes",
     "verdict_heatmap",
+    "verdict_figure",
 ]
 
 HOLDS, NOISE, FAILS = "holds", "within noise", "fails"
@@ -258,7 +259,32 @@ def changes(table, base: str):
     return pd.DataFrame(rows, columns=["column", "claim", "base", "verdict"])
 
 
-def verdict_heatmap(ax, table, *, title: str | None = None):
+def verdict_figure(table, *, per_panel: int = 7, title: str | None = None, fontsize: int = 9):
+    """``table`` drawn as heatmaps of at most ``per_panel`` columns each, stacked: cells
+    large enough for their text at a page's width (:func:`verdict_heatmap` per panel).
+
+    Returns the matplotlib figure, one axis per panel.
+    """
+    import matplotlib.pyplot as plt
+
+    if per_panel < 1:
+        raise ValueError(f"per_panel must be >= 1, got {per_panel}")
+    n = max(1, math.ceil(table.shape[1] / per_panel))
+    per = max(1, math.ceil(table.shape[1] / n))  # balanced: no panel of one column
+    rows = table.shape[0]
+    fig, axes = plt.subplots(n, 1, figsize=(9.5, n * (0.42 * rows + 2.0)), squeeze=False)
+    for k, ax in enumerate(axes[:, 0]):
+        part = table.iloc[:, k * per : (k + 1) * per]
+        verdict_heatmap(ax, part, title=title if k == 0 else None, fontsize=fontsize)
+        ax.set_xlim(-0.5, per - 0.5)  # every panel's cells the same size
+        ax.tick_params(axis="x", labelrotation=30)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def verdict_heatmap(ax, table, *, title: str | None = None, fontsize: int = 7):
     """Draw ``table`` (claims x columns) as coloured cells with the verdict written in each.
 
     Green: holds; grey: within noise; red: fails; white: n/a. Returns ``ax``.
@@ -271,7 +297,7 @@ def verdict_heatmap(ax, table, *, title: str | None = None):
     short = {HOLDS: "holds", NOISE: "noise", FAILS: "fails", NOT_APPLICABLE: "n/a"}
     for i in range(codes.shape[0]):
         for j in range(codes.shape[1]):
-            ax.text(j, i, short[table.iat[i, j]], ha="center", va="center", fontsize=7)
+            ax.text(j, i, short[table.iat[i, j]], ha="center", va="center", fontsize=fontsize)
     ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns], rotation=60, ha="right")
     ax.set_yticks(range(table.shape[0]), [str(r) for r in table.index])
     ax.set_xticks(np.arange(-0.5, table.shape[1]), minor=True)
