@@ -443,9 +443,7 @@ target_table.round(2)
 # %%
 twin_idx = {name: e["tidx"] for name, e in extras.items()}
 measured = measures.measures_table(runs, scores, test_idx, twin_idx, window=window)
-measured[["spearman_size", "r2_both", "left", "slope", "auroc vog", "auroc residual | both"]].round(
-    2
-)
+measured[list(measures.SHOWN)].rename(columns=measures.SHOWN).round(2)
 
 # %% tags=["hide-input"]
 measures.measures_figure(measured, target_table)

@@ -33,6 +33,7 @@ from .study import label_confidence, normalised
 
 __all__ = [
     "SETS",
+    "SHOWN",
     "confidence_factor",
     "confidence_table",
     "measures_table",
@@ -41,6 +42,15 @@ __all__ = [
     "headline",
     "span",
 ]
+
+#: The columns of :func:`measures_table` a page shows, with short names.
+SHOWN = {
+    "spearman_size": "Spearman(VoG, size)",
+    "left": "ranking left",
+    "slope": "log-log slope",
+    "auroc vog": "AUROC VoG (%)",
+    "auroc residual | both": "AUROC residual (%)",
+}
 
 #: The sets each run is measured on: the clean run's test images (hard: misclassified)
 #: and its twin's training images (hard: the shuffled labels).
