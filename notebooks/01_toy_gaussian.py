@@ -13,37 +13,30 @@
 # %% [markdown]
 # # Toy problem: VoG is highest near the decision boundary
 #
-# **Paper:** Sec. 2.1, Fig. 1 and supplement A. Two isotropic Gaussian clusters
-# in 2-D are split 90/10 into train and test; an MLP with one hidden layer of
-# 10 units is trained with SGD for 15 epochs, and VoG is computed per training
-# stage: *early* = epochs [0, 5), *middle* = [5, 10), *late* = [10, 15) and
-# *all* = [0, 15). The paper's claim: VoG ranks highest the examples closest to
-# the learned decision boundary.
+# **Paper:** Sec. 2.1, Fig. 1, supplement A. Two Gaussian clusters in 2-D,
+# split 90/10 into train and test; an MLP with 10 hidden units trained with SGD
+# for 15 epochs; VoG per stage: *early* [0, 5), *middle* [5, 10), *late*
+# [10, 15), *all* [0, 15). Claim: VoG ranks highest the examples closest to the
+# learned decision boundary.
 #
-# In this low-dimensional problem the difficulty of an example has a ground
-# truth, its distance to the boundary, so VoG can be checked against it. We
-# measure the perpendicular distance to the boundary the network *learned*
-# (not to a straight line fitted by hand) and report the Spearman rank
-# correlation between VoG and closeness (minus the distance).
+# Here difficulty has a ground truth, the distance to the boundary the network
+# *learned*, so VoG is checked against it: the Spearman rank correlation between
+# VoG and closeness (minus the distance).
 #
-# What differs from the authors' `toy_script.py`, and what it changes, is
-# shown at the end of this page.
+# The end of the page shows what the authors' `toy_script.py` does differently.
 
 # %% [markdown]
 # ## Findings
 #
 # - The paper's claim **{glue:text}`toy_mark`** here ({glue:text}`toy_reason`):
-#   class-normalised VoG over all epochs correlates with closeness to the
-#   learned boundary at {glue:text}`toy_rho_all:.2f` on the training points and
-#   {glue:text}`toy_rho_test:.2f` on the test points (checked as a positive
-#   Spearman correlation with p < 0.001).
-# - The claim depends on smooth input gradients: the same run with ReLU
-#   correlates at {glue:text}`toy_rho_relu:.2f`; with a linear model and the
-#   logit target, {glue:text}`toy_linear`. The authors' script sidesteps this
-#   with the probability target.
-# - Profile **{glue:text}`toy_profile`**: two Gaussian clusters drawn with
-#   scikit-learn (`make_blobs`, embedded in the package); test error of the
-#   trained MLP {glue:text}`toy_test_error:.1f`%.
+#   VoG over all epochs correlates with closeness to the learned boundary at
+#   {glue:text}`toy_rho_all:.2f` (training points) and {glue:text}`toy_rho_test:.2f`
+#   (test points; checked as a positive Spearman correlation, p < 0.001).
+# - It depends on smooth input gradients: with ReLU the correlation is
+#   {glue:text}`toy_rho_relu:.2f`; with a linear model and the logit target,
+#   {glue:text}`toy_linear`. The authors' script uses the probability target.
+# - Profile **{glue:text}`toy_profile`**: two Gaussian clusters (scikit-learn's
+#   `make_blobs`); test error of the MLP {glue:text}`toy_test_error:.1f`%.
 
 # %% tags=["parameters", "hide-cell"]
 profile = "default"  # which parameter profile produced this page
@@ -78,8 +71,7 @@ vog.experiments.companion.launch_links("01_toy_gaussian")
 # %% [markdown]
 # ## Data
 #
-# The clusters overlap a little, so some training points lie close to, or on
-# the wrong side of, any boundary.
+# The clusters overlap: some training points lie on the wrong side of any boundary.
 
 # %%
 (x_train, y_train), (x_test, y_test) = vog.experiments.toy_blobs(
@@ -90,9 +82,8 @@ print(f"train: {len(x_train)} points, test: {len(x_test)} points")
 # %% [markdown]
 # ## Training with VoG per stage
 #
-# After every epoch the input gradient of the true class's logit is taken for
-# every train and test point and streamed into one accumulator per stage:
-# nothing but two running maps per point is stored.
+# After every epoch the true class's logit gradient of every point is streamed
+# into one accumulator per stage (two running maps per point, nothing more).
 
 # %%
 model = vog.experiments.MLP(2, (hidden,), 2, activation=activation)
@@ -119,10 +110,9 @@ glue("toy_test_error", 100 * test_error, display=False)
 # %% [markdown]
 # ## Fig. 1a: the learned boundary and VoG
 #
-# Points are coloured by class-normalised VoG over all 15 epochs; test points
-# have a black edge. The background shows the model's predicted class.
-# **What to look at:** the yellow (high-VoG) points line the black boundary;
-# the points deep inside either cluster are dark.
+# Points coloured by class-normalised VoG over all epochs (test points edged in
+# black), on the model's predicted class. **What to look at:** the yellow
+# (high-VoG) points line the boundary; points deep inside a cluster are dark.
 
 # %% tags=["hide-input"]
 scores = {
@@ -153,11 +143,10 @@ plt.show()
 # %% [markdown]
 # ## Fig. 1b: VoG against distance to the learned boundary
 #
-# The distance is measured to the zero set of the logit margin of the final
-# model, located on a fine grid ({func}`vog.experiments.boundary_distance`).
-# **What to look at:** one panel per stage; if VoG ranks the points near the
-# boundary highest, the cloud slopes down from left to right (high VoG, small
-# distance), and the stage's Spearman correlation in the title is positive.
+# The distance to the final model's zero logit margin, located on a fine grid
+# ({func}`vog.experiments.boundary_distance`). **What to look at:** one panel
+# per stage; where VoG ranks the points near the boundary highest, the cloud
+# slopes down and the Spearman correlation in the title is positive.
 
 # %% tags=["hide-input"]
 dist = {
@@ -206,12 +195,10 @@ if require_claims:
 # %% [markdown]
 # ## Why the hidden layer needs a smooth non-linearity
 #
-# The gradient of a logit with respect to the input of a ReLU network is
-# constant within each linear region of the network, so points that share a
-# region share their gradient at a checkpoint, whatever their distance to the
-# boundary. VoG then only sees which regions move during training. The same
-# run with ReLU, and with no non-linearity at all (a linear model, as in the
-# authors' script), on the same data and seed:
+# A ReLU network's input gradient is constant within each linear region, so
+# points sharing a region share their gradient, whatever their distance to the
+# boundary: VoG only sees which regions move. The same run with ReLU, and with
+# no non-linearity (a linear model, as in the authors' script):
 
 # %% tags=["hide-input"]
 variants = []
@@ -238,26 +225,21 @@ glue(
 variants_table.style.format(precision=3, na_rep=undefined)
 
 # %% [markdown]
-# With a linear model the logit gradient is the same weight row for every
-# point of a class, so raw VoG cannot separate points within a class at all
-# (class normalisation then divides numerical noise). The authors' script
-# works around this by differentiating the softmax *probability*, whose
-# gradient shrinks away from the boundary.
+# With a linear model the logit gradient is the same weight row for every point
+# of a class, so raw VoG cannot separate points within a class (normalisation
+# divides numerical noise). The authors' script differentiates the softmax
+# *probability* instead, whose gradient shrinks away from the boundary.
 #
 # ## The authors' toy script, reproduced
 #
-# `toy_script.py` in the authors' repository (chirag126/VOG) differs from the
-# paper in six ways: (1) three blobs (class 1 = two of them) with
-# `cluster_std=2`, (2) a linear model (no activation), trained full-batch at
-# learning rate 0.001, (3) the gradient of the softmax probability instead of
-# the logit, (4) the inputs' `.grad` is never zeroed, so gradients accumulate
-# over epochs, (5) the training inputs are that same tensor, so from epoch 1
-# on the training loss's input gradients accumulate into it as well, and
-# (6) the stage mean sums the gradients of all epochs but divides by the stage
-# length. The first table scores the authors' data with their model under the
-# paper's computation and under the two variance differences (4) and (6),
-# from stored fresh gradients ({func}`vog.reference.authors_vog`); the second
-# replays the whole script, every difference included
+# `toy_script.py` (chirag126/VOG) differs from the paper in six ways: (1) three
+# blobs (class 1 = two of them), (2) a linear model trained full-batch at
+# learning rate 0.001, (3) the softmax probability's gradient, not the logit's,
+# (4) gradients accumulate over epochs (`.grad` is never zeroed), (5) from
+# epoch 1 the training loss's input gradients accumulate into them too, and
+# (6) the stage mean sums all epochs but divides by the stage length. The first
+# table applies (4) and (6) to stored fresh gradients
+# ({func}`vog.reference.authors_vog`); the second replays the whole script
 # ({func}`vog.reference.authors_toy_script`).
 
 # %% tags=["hide-input"]
@@ -305,16 +287,14 @@ replay_table = pd.DataFrame(
 replay_table.style.format(precision=3, na_rep=undefined)
 
 # %% [markdown]
-# The replay trains the authors' linear model with their learning rate, so its
-# boundary (and the distance to it) is the one their script learns.
+# The replay trains the authors' linear model at their learning rate: its
+# boundary is the one their script learns.
 
 # %% [markdown]
 # ## Try it yourself
 #
-# 1. Make the clusters overlap more (`-p cluster_std 3.0`): more points near
-#    the boundary, a lower accuracy. Does the correlation between VoG and
-#    closeness survive?
-# 2. Train the ReLU network (`-p activation relu`) and look at Fig. 1a: points
-#    in one linear region share a colour.
-# 3. Shorten training (`-p epochs 6`): the stages get two epochs each; which
-#    stage's VoG still follows the boundary?
+# 1. Overlap the clusters more (`-p cluster_std 3.0`): does the correlation
+#    between VoG and closeness survive?
+# 2. Train the ReLU network (`-p activation relu`): in Fig. 1a, points in one
+#    linear region share a colour.
+# 3. Shorten training (`-p epochs 6`): which stage's VoG still follows the boundary?
