@@ -71,3 +71,11 @@ def test_aurocs_are_undefined_without_both_kinds():
     vog, size, confidence, _ = _planted(0.0, n=50)
     out = residual.what_vog_adds(vog, size, confidence, hard=np.zeros(50, bool))
     assert np.isnan(out["auroc vog"]) and not np.isnan(out["r2_both"])
+
+
+def test_hard_auroc_known_answers():
+    score = np.array([1.0, 2.0, 3.0, 4.0])
+    assert residual.hard_auroc(score, [False, False, True, True]) == 1.0
+    assert residual.hard_auroc(-score, [False, False, True, True]) == 0.0
+    assert residual.hard_auroc(score, [False, True, False, True]) == 0.75
+    assert np.isnan(residual.hard_auroc(score, [True] * 4))

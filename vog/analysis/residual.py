@@ -26,8 +26,9 @@ from scipy.stats import rankdata
 
 from ..data import to_numpy
 from .evidence import auroc
+from .metrics import spearman
 
-__all__ = ["rank_r2", "rank_residual", "log_slope", "what_vog_adds"]
+__all__ = ["rank_r2", "rank_residual", "log_slope", "what_vog_adds", "hard_auroc"]
 
 
 def _vector(name: str, values) -> np.ndarray:
@@ -137,10 +138,9 @@ def what_vog_adds(vog, size, confidence, *, hard) -> dict[str, float]:
         "residual | both": rank_residual(v, g, c),
         "relative": v / np.maximum(g, np.finfo(float).tiny),
     }
-    defined = 0 < h.sum() < len(h)
     out = {
-        "spearman_size": _spearman(v, g),
-        "spearman_confidence": _spearman(v, c),
+        "spearman_size": spearman(v, g)[0],
+        "spearman_confidence": spearman(v, c)[0],
         "r2_size": rank_r2(v, g),
         "r2_confidence": rank_r2(v, c),
         "r2_both": rank_r2(v, g, c),
@@ -148,11 +148,13 @@ def what_vog_adds(vog, size, confidence, *, hard) -> dict[str, float]:
     }
     out["left"] = 1 - out["r2_both"]
     for name, s in scores.items():
-        out[f"auroc {name}"] = auroc(s[~h], s[h]) if defined else float("nan")
+        out[f"auroc {name}"] = hard_auroc(s, h)
     return out
 
 
-def _spearman(a: np.ndarray, b: np.ndarray) -> float:
-    ra, rb = _ranks(a), _ranks(b)
-    denom = float(np.sqrt((ra**2).sum() * (rb**2).sum()))
-    return float((ra * rb).sum() / denom) if denom > 0 else float("nan")
+def hard_auroc(score, hard) -> float:
+    """AUROC in [0, 1] of ``score`` (higher = harder) for finding the ``hard`` examples
+    (0.5 = chance; :func:`vog.analysis.evidence.auroc`); NaN where every example is hard
+    or none is."""
+    s, h = to_numpy(score).astype(float).ravel(), to_numpy(hard).astype(bool).ravel()
+    return auroc(s[~h], s[h]) if 0 < h.sum() < len(h) else float("nan")

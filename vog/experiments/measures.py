@@ -26,7 +26,7 @@ import torch
 from ..analysis import evidence as ev
 from ..analysis.metrics import spearman
 from ..analysis.ood import msp_score
-from ..analysis.residual import what_vog_adds
+from ..analysis.residual import hard_auroc, what_vog_adds
 from ..checkpoints import load_checkpoint
 from .run import Experiment
 from .study import label_confidence, normalised
@@ -65,10 +65,8 @@ def confidence_factor(p_y: torch.Tensor) -> torch.Tensor:
 
 
 def _auroc(score, hard: np.ndarray) -> float:
-    """AUROC in % of ``score`` (higher = harder) for the ``hard`` examples; NaN where every
-    example is hard or none is."""
-    s = np.asarray(score, dtype=float)
-    return 100 * ev.auroc(s[~hard], s[hard]) if 0 < hard.sum() < len(hard) else float("nan")
+    """:func:`vog.analysis.residual.hard_auroc` in %."""
+    return 100 * hard_auroc(score, hard)
 
 
 def confidence_table(

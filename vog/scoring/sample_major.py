@@ -56,7 +56,6 @@ from ..gradients import (
 from ..options import CHOICES, ScoringOptions
 from .checkpoint_modules import last_first
 from .vmap_route import VmapDecision, plan_vmap, quiet_fallbacks
-from .vmap_route import lookup as vmap_lookup
 from .vmap_route import plan_key as vmap_plan_key
 
 __all__ = [
@@ -324,8 +323,9 @@ def score_loader(
             chosen = y.to(device) if opts.labels == "true" else (lambda z: z.argmax(dim=1))
             if planning:
                 planning = False
-                if _plan_vmap(models, x, chosen, opts, ctx).route == "vmap":
-                    runner = stack_checkpoints(models)
+                decision, timed = _plan_vmap(models, x, chosen, opts, ctx)
+                if decision.route == "vmap":
+                    runner = timed if timed is not None else stack_checkpoints(models)
                     # measured faster, fallbacks included: torch's notices of them are moot
                     stack.enter_context(quiet_fallbacks())
             if runner is not None:
@@ -344,14 +344,16 @@ def score_loader(
     return out.result()
 
 
-def _plan_vmap(models, x, labels, opts: ScoringOptions, ctx) -> VmapDecision:
+def _plan_vmap(
+    models, x, labels, opts: ScoringOptions, ctx
+) -> tuple[VmapDecision, stack_checkpoints | None]:
     """Loop or vmap for batches like ``x`` (:mod:`vog.scoring.vmap_route`), timed on its
-    first examples inside the caller's contexts (frozen models, convolution routes)."""
+    first examples inside the caller's contexts (frozen models, convolution routes).
+
+    Returns the decision and the stacked checkpoints vmap was timed with (None where it
+    was not timed here: a decision made before, or vmap not tried)."""
     setting = (opts.target, opts.channel_mean, opts.autocast, opts.channels_last)
     key = vmap_plan_key(models[0], len(models), x, setting)
-    known = vmap_lookup(key)
-    if known is not None:
-        return known
 
     def part(xs):
         return labels[: xs.shape[0]] if torch.is_tensor(labels) else labels
@@ -370,7 +372,8 @@ def _plan_vmap(models, x, labels, opts: ScoringOptions, ctx) -> VmapDecision:
             runner[0], xs, part(xs), target=opts.target, channel_mean=opts.channel_mean, ctx=ctx
         )
 
-    return plan_vmap(key, x, len(models), loop, vmapped)
+    decision = plan_vmap(key, x, len(models), loop, vmapped)
+    return decision, (runner[0] if runner else None)
 
 
 class _Chunk:
