@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import summary
 
-__all__ = ["scoring_findings", "route_findings", "recording_findings"]
+__all__ = ["judged_rows", "scoring_findings", "route_findings", "recording_findings"]
 
 FASTEST = "ours / fastest correct"
 
@@ -63,11 +63,7 @@ def scoring_findings(
         out[f"perf_{key}_misses"] = misses
     gpu = [run for run, rec in runs.items() if not rec["device"].startswith("CPU")]
     out["perf_gpu_runs"] = ", ".join(gpu) or "none yet"
-    # the 1.1x target on the latest run per processor (this build's when none is recorded)
-    judged = target_table[target_table["run"].isin(verdict_runs)] if len(target_table) else None
-    if judged is None or not len(judged.dropna(subset=[FASTEST])):
-        judged = summary.target_rows({"this build": bench})
-    judged = judged.dropna(subset=[FASTEST])
+    judged = judged_rows(bench, target_table, verdict_runs)
     slower = judged[judged[FASTEST] > summary.TARGETS[FASTEST][1]]
     out["perf_fastest_who"] = (
         "Where the target is missed, the faster method is "
@@ -86,6 +82,15 @@ def scoring_findings(
     out["perf_fastest_change"] = _change(runs, before)
     out.update(_same_code_noise(runs))
     return out
+
+
+def judged_rows(bench: dict, target_table: pd.DataFrame, verdict_runs: list[str]) -> pd.DataFrame:
+    """The rows that judge the 1.1x target: those of ``verdict_runs`` (the latest run per
+    processor) in ``target_table`` (:func:`summary.target_rows`), else this build's run."""
+    judged = target_table[target_table["run"].isin(verdict_runs)] if len(target_table) else None
+    if judged is None or not len(judged.dropna(subset=[FASTEST])):
+        judged = summary.target_rows({"this build": bench})
+    return judged.dropna(subset=[FASTEST])
 
 
 def _change(runs: dict[str, dict], before: dict[str, dict]) -> str:

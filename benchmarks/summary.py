@@ -66,6 +66,8 @@ TARGETS = {
     "ours / fastest correct": ("<=", 1.1),
     "recording overhead (fraction of an epoch)": ("<=", 0.1),
 }
+#: The ratio of the reduction's two ways (bench_scoring.reduction_passes).
+REDUCTION = "reduction passes: whole chunk / cache-sized blocks (reduction time)"
 #: What each suspected cause of slow scoring costs: a ratio of two times of one run, and
 #: what it compares.
 CAUSES = {
@@ -90,7 +92,7 @@ CAUSES = {
         "convolution's input gradient by the route the planner measured faster (our "
         "default)",
     ),
-    "reduction passes: whole chunk / cache-sized blocks (reduction time)": (
+    REDUCTION: (
         "reduction passes",
         "reducing one chunk's K maps per example to VoG (Eq. 2-4) in one piece, each pass "
         "streaming the chunk from memory, over the same in cache-sized blocks of examples "
@@ -131,8 +133,6 @@ TARGET_FORMATS = {
     "store_all / ours (peak memory)": "{:.1f}x",
     "store_all max rel. diff": "{:.1e}",
 }
-#: The ratio of the reduction's two ways (bench_scoring.reduction_passes).
-REDUCTION = "reduction passes: whole chunk / cache-sized blocks (reduction time)"
 
 
 def run_benchmark(
@@ -357,7 +357,7 @@ def route_plans(models: list[str], *, batch: int = 16) -> tuple[pd.DataFrame, pd
 
 def checkpoint_routes(rec: dict) -> dict[str, str]:
     """Per model of a recorded run: how the default ran its K checkpoints, e.g.
-    ``"loop (vmap 1.08x slower)"``; runs recorded before the loop-or-vmap planner
+    ``"loop (vmap 1.08x its time)"``; runs recorded before the loop-or-vmap planner
     (no ``vmap_decisions``) ran the loop."""
     out = {}
     for model, r in rec["models"].items():
@@ -454,15 +454,10 @@ def processor(rec: dict) -> str:
     return f"{name.removesuffix(' (x86_64)')} (ISA not recorded)"
 
 
-def verdicts_by_machine(
-    table: pd.DataFrame, column: str, runs: list[str] | None = None
-) -> pd.DataFrame:
+def verdicts_by_machine(table: pd.DataFrame, column: str) -> pd.DataFrame:
     """The target of ``column`` per processor: one row per processor of the table's runs
-    (of ``runs`` only, where given: the runs that judge the current code), with how many
-    of its rows meet it and the misses (:func:`target_split`)."""
+    (``runs``), with how many of its rows meet it and the misses (:func:`target_split`)."""
     rows = []
-    if runs is not None and len(table):
-        table = table[table["run"].isin(runs)]
     for proc, part in table.groupby("processor", sort=False):
         ok, n, misses = target_split(part, column)
         if n:

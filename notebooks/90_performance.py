@@ -222,11 +222,8 @@ if len(target_table):
     display(
         target_table.set_index(["run", "model"]).style.format(summary.TARGET_FORMATS, na_rep="-")
     )
-by_machine = summary.verdicts_by_machine(
-    target_table if len(target_table) else summary.target_rows({"this build": bench}),
-    "ours / fastest correct",
-    runs=verdict_runs if len(target_table) else None,
-)
+judged = findings.judged_rows(bench, target_table, verdict_runs)
+by_machine = summary.verdicts_by_machine(judged, findings.FASTEST)
 display(by_machine.style.hide(axis="index"))
 
 # %% [markdown]
