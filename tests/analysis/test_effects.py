@@ -88,3 +88,47 @@ def test_effect_table_and_forest_plot():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["base", "MLP"]
     assert ax.get_legend() is not None  # the seed band is drawn and named
     plt.close(fig)
+
+
+def test_unpaired_effect_reads_each_interval_at_its_level():
+    """A 99.9% interval (memorisation's Welch) is wider for the same standard error."""
+    from scipy.stats import norm
+
+    z999 = norm.ppf(0.9995)
+    wide = (0.0, -z999 * 0.1, z999 * 0.1)  # se 0.1 at 99.9%
+    narrow = (0.5, 0.5 - 1.96 * 0.1, 0.5 + 1.96 * 0.1)  # se 0.1 at 95%
+    e = effects.unpaired_effect(wide, narrow, levels=(0.999, 0.95))
+    assert e.estimate == pytest.approx(0.5)
+    assert e.high - e.estimate == pytest.approx(norm.ppf(0.975) * 0.1 * np.sqrt(2), rel=1e-3)
+    with pytest.raises(ValueError, match=r"level must lie in \(0, 1\)"):
+        effects.unpaired_effect(wide, narrow, levels=(1.5, 0.95))
+
+
+def test_condition_effect_pairs_through_shared_bootstrap_replicates():
+    """Two runs scored on the same test images with the same resamples: the error claim's
+    condition differs by a planted shift, recovered by a paired interval narrower than the
+    unpaired one; identical runs give exactly 0."""
+    from vog.analysis import evidence
+
+    rng = np.random.default_rng(3)
+    n = 800
+    correct = rng.random(n) < 0.8
+    base = rng.normal(size=n) + 1.0 * ~correct
+    run = base + 1.5 * ~correct  # the run ranks errors higher
+    eb = evidence.error_evidence(base, correct, n_boot=300).conditions[0]
+    er = evidence.error_evidence(run, correct, n_boot=300).conditions[0]
+    same = effects.condition_effect(eb, eb, paired=True)
+    assert same.estimate == 0 and same.low == 0 and same.high == 0 and same.paired
+    paired = effects.condition_effect(eb, er, paired=True)
+    unpaired = effects.condition_effect(eb, er, paired=False)
+    assert paired.paired and not unpaired.paired
+    assert paired.estimate == pytest.approx(er.estimate - eb.estimate)
+    assert paired.estimate > 0
+    assert paired.low < paired.estimate < paired.high and paired.low > 0
+    assert paired.high - paired.low < unpaired.high - unpaired.low
+    # conditions without replicates (a Fisher or Welch interval) fall back to unpaired
+    from vog.analysis.verdicts import Condition
+
+    plain = Condition("r", 0.2, -0.1, 0.5)
+    e = effects.condition_effect(plain, Condition("r", 0.6, 0.3, 0.9), paired=True)
+    assert not e.paired and e.estimate == pytest.approx(0.4)

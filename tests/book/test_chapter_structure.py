@@ -99,3 +99,11 @@ def test_the_runner_shows_one_folded_parameters_cell(notebook_runner):
     notebook_runner.fold_parameters(nb, Path("07_dynamics.py"), "smoke")  # idempotent
     assert injected.source.count("The parameters of this page") == 1
     assert nb.cells[3].metadata.get("tags", []) == []  # other cells untouched
+
+
+@pytest.mark.parametrize("src", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_chapter_is_a_paper_section_of_at_most_300_lines(src):
+    """The designs, loops and tables live in tested package functions; a chapter keeps its
+    narrative, parameters, short calls and figures."""
+    n = len(src.read_text().splitlines())
+    assert n <= 300, f"{src.name} has {n} lines; move its loops and tables into vog"

@@ -14,6 +14,7 @@ import vog
 from vog.analysis import claims
 from vog.datasets import tabular, text
 from vog.experiments import MLP, run_experiment
+from vog.experiments.domains import SPEC_KEYS
 from vog.experiments.presets import experiment_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,7 +141,7 @@ def test_each_profile_domain_builds_a_valid_run(profile):
         settings = {**chapter.get("overrides", {}), **spec.get("overrides", {})}
         cfg = experiment_config(spec["experiment"], **settings)
         assert set(spec["ood"]) <= set(tabular.VECTOR_OOD_SETS), name
-        assert set(spec) <= {"experiment", "ood", "noisy", "n_ood", "overrides"}, name
+        assert set(spec) <= set(SPEC_KEYS), name
         if cfg.model == "minilm":
             assert cfg.dataset == "fortunes_tokens"
             assert spec["ood"] == ["fortunes_held_out_tokens"]

@@ -6,7 +6,7 @@ import torch
 
 import vog
 from vog.analysis import claims
-from vog.experiments import study
+from vog.experiments import measures, study, study_runs, study_verdicts
 
 TINY = {"dataset": "digits", "model": "mlp", "epochs": 6, "lr": 0.1, "train_limit": 300}
 
@@ -120,8 +120,8 @@ def test_a_fitted_run_reaches_near_zero_training_error(tmp_path):
     fitted = vog.experiments.ExperimentConfig.from_dict(
         {**settings, "epochs": 60, "batch_size": 16, "lr": 0.05, "vog_every": 20}
     )
-    err_short = study.training_error(vog.experiments.run_experiment(short, cache_dir=tmp_path))
-    err = study.training_error(vog.experiments.run_experiment(fitted, cache_dir=tmp_path))
+    err_short = study_runs.training_error(vog.experiments.run_experiment(short, cache_dir=tmp_path))
+    err = study_runs.training_error(vog.experiments.run_experiment(fitted, cache_dir=tmp_path))
     assert err["all"] <= 0.01 and err["shuffled"] <= 0.03
     assert err_short["shuffled"] > 0.3  # the short run has not memorised them
 
@@ -152,15 +152,37 @@ def test_one_factor_design_changes_one_thing_at_a_time():
         study.one_factor_design("fashion-lenet", factors={"base": {}})
 
 
+def test_seed_replicates_of_the_base_and_the_corners_change_only_the_seed():
+    design = study.one_factor_design(
+        "fashion-lenet",
+        factors={"model: MLP": {"model": "mlp"}},
+        corners={"paper-like": {"model": "resnet8"}},
+        seeds=[0, 1, 2, 1],  # the run's own seed (0) and a repeat add nothing
+    )
+    replicas = [n for n, d in design.items() if d.factor == "seed"]
+    assert replicas == ["base, seed 1", "base, seed 2", "paper-like, seed 1", "paper-like, seed 2"]
+    for name in replicas:
+        d = design[name]
+        original = design[d.of]
+        assert d.settings == {**original.settings, "seed": d.settings["seed"]}
+        assert d.twin == {**original.twin, "seed": d.settings["seed"]}
+    assert design["base, seed 2"].of == "base" and design["model: MLP"].of is None
+    assert "model: MLP, seed 1" not in design  # one-factor runs are not replicated
+    with pytest.raises(ValueError, match="used twice"):
+        study.one_factor_design("fashion-lenet", factors={"base, seed 1": {}}, seeds=[1])
+
+
 def test_normalisations_are_the_runs_variants(runs):
     run = runs["clean"]
     y = run.labels["test"]
     variants = vog.experiments.vog_variants(run, names=("signed", "absolute", "relative"))
     for name, values in variants.items():
-        got = study.normalised(name, run.vog["test"]["all"], run.magnitude["test"]["all"], y)
+        got = study_verdicts.normalised(
+            name, run.vog["test"]["all"], run.magnitude["test"]["all"], y
+        )
         np.testing.assert_allclose(got.numpy(), values)
     with pytest.raises(ValueError, match="unknown normalisation"):
-        study.normalised("predicted", y, y, y)
+        study_verdicts.normalised("predicted", y, y, y)
 
 
 def test_window_scores_per_target_from_the_saved_checkpoints(runs):
@@ -211,7 +233,7 @@ def test_claim_evidence_agrees_with_the_chapters_checks(runs):
     x_in = clean.examples("test", range(40))
     ood = study.predicted_scores(clean, {"in": x_in, "noise": torch.rand(40, *x_in.shape[1:])},
                                  "logit")  # fmt: skip
-    out = study.claim_evidence(
+    out = study_verdicts.claim_evidence(
         test,
         twin={
             "vog": tw["vog"]["all"],
@@ -238,7 +260,7 @@ def test_claim_evidence_agrees_with_the_chapters_checks(runs):
 def test_what_changed_reports_batchnorm_and_gradient_sizes(runs):
     run = runs["clean"]
     correct = vog.experiments.correct(run)
-    got = study.what_changed(run, run.vog["test"]["all"], run.magnitude["test"]["all"], correct)
+    got = measures.what_changed(run, run.vog["test"]["all"], run.magnitude["test"]["all"], correct)
     assert got["BatchNorm"] is False
     assert got["test error"] == pytest.approx(1 - correct.mean())
     size = run.magnitude["test"]["all"].numpy()

@@ -9,6 +9,7 @@
   three-way verdicts (holds / within noise / fails), the claims x runs table;
 - ``.effects``: a factor's effect on a claim's estimate with its interval,
   judged against the base's seed noise;
+- ``.seeds``: a claim over replicate seeds (its verdict on each, its estimate's range);
 - ``.residual``: how much of VoG's ranking the gradient's size and the
   confidence explain, and what the rest finds;
 - ``.difficulty``: other per-example difficulty scores and the recorder that
@@ -16,6 +17,8 @@
   scores;
 - ``.detection``: finding perturbed examples, oriented and in H-CAT's
   convention, intervals over seeds and ranks over hardness types;
+- ``.benchmark_ranks``: a hardness benchmark's tables over seeds, each
+  method's place on the mean and on single seeds (its spread);
 - ``.detectors``: post-hoc OoD detectors of ``pytorch-ood``;
 - ``.baselines``: the OoD detectors of paper Table 1 (a registry);
 - ``.plots``: image grids and error-by-percentile bars (matplotlib axes);
@@ -23,6 +26,7 @@
 """
 
 from . import (
+    benchmark_ranks,
     claims,
     detection,
     detectors,
@@ -31,6 +35,7 @@ from . import (
     evidence,
     label_issues,
     residual,
+    seeds,
     verdicts,
 )
 from .baselines import BASELINES, IMPLEMENTATIONS, fit_baseline
@@ -56,10 +61,12 @@ __all__ = [
     "BASELINES",
     "IMPLEMENTATIONS",
     "bootstrap_percentile_errors",
+    "benchmark_ranks",
     "claims",
     "evidence",
     "effects",
     "residual",
+    "seeds",
     "verdicts",
     "detection",
     "detectors",

@@ -20,7 +20,7 @@ from ..data import to_numpy
 
 __all__ = ["BASELINES", "IMPLEMENTATIONS", "fit_baseline"]
 
-Scorer = Callable[[np.ndarray], np.ndarray]
+Scorer = Callable[[np.ndarray | torch.Tensor], np.ndarray]
 
 
 def _flat(z) -> np.ndarray:

@@ -13,6 +13,10 @@ base).
   cancels (a paired bootstrap).
 - :func:`unpaired_effect`: the runs score different examples: the difference of
   two estimates whose intervals are independent (normal approximation).
+- :func:`condition_effect`: the effect on one condition of a claim
+  (:class:`vog.analysis.verdicts.Condition`): paired through the conditions'
+  bootstrap replicates where both runs resampled the same examples with the same
+  draws, else unpaired.
 - :func:`seed_noise`: the range of the base's estimate over its seeds.
 - :func:`moves`: a factor moves a claim only when its effect's interval excludes
   0 **and** the effect is larger than the seed noise.
@@ -29,19 +33,18 @@ import numpy as np
 import pandas as pd
 
 from ..data import to_numpy
+from .verdicts import Condition
 
 __all__ = [
     "Effect",
     "paired_effect",
     "unpaired_effect",
+    "condition_effect",
     "seed_noise",
     "moves",
     "effect_table",
     "forest_plot",
 ]
-
-#: Two-sided normal quantile of a 95% interval.
-_Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -118,20 +121,77 @@ def paired_effect(
     return Effect(estimate, float(low), float(high), level, True)
 
 
-def unpaired_effect(base: tuple[float, float, float], run: tuple[float, float, float]) -> Effect:
-    """The effect of ``run`` over ``base`` from independent 95% intervals.
+def unpaired_effect(
+    base: tuple[float, float, float],
+    run: tuple[float, float, float],
+    *,
+    levels: tuple[float, float] = (0.95, 0.95),
+    level: float = 0.95,
+) -> Effect:
+    """The effect of ``run`` over ``base`` from independent intervals.
 
-    Each is ``(estimate, low, high)``; the standard error of each is read from its
-    interval's width (``(high - low) / (2 x 1.96)``), and the difference gets
-    ``estimate +- 1.96 sqrt(se_base^2 + se_run^2)``.
+    Each is ``(estimate, low, high)`` with its interval at ``levels`` (base, run); the
+    standard error of each is read from its interval's width (``(high - low) / (2 z)``,
+    ``z`` the normal quantile of its level), and the difference gets
+    ``estimate +- z_level sqrt(se_base^2 + se_run^2)``.
     """
+    from scipy.stats import norm
+
+    _check_level(level)
     (eb, lb, hb), (er, lr, hr) = base, run
     for lo, hi in ((lb, hb), (lr, hr)):
         if lo > hi:
             raise ValueError(f"interval bounds in the wrong order: [{lo}, {hi}]")
-    se = np.hypot((hb - lb) / (2 * _Z95), (hr - lr) / (2 * _Z95))
+    for lv in levels:
+        _check_level(lv)
+    zb, zr = (float(norm.ppf(0.5 + lv / 2)) for lv in levels)
+    se = np.hypot((hb - lb) / (2 * zb), (hr - lr) / (2 * zr))
+    z = float(norm.ppf(0.5 + level / 2))
     d = float(er - eb)
-    return Effect(d, float(d - _Z95 * se), float(d + _Z95 * se), 0.95, False)
+    return Effect(d, float(d - z * se), float(d + z * se), level, False)
+
+
+def condition_effect(
+    base: Condition,
+    run: Condition,
+    *,
+    paired: bool,
+    levels: tuple[float, float] = (0.95, 0.95),
+    level: float = 0.95,
+) -> Effect:
+    """The effect ``run.estimate - base.estimate`` on one condition of a claim.
+
+    Parameters
+    ----------
+    base, run : Condition
+        The condition on the base run and on the factor's run.
+    paired : bool
+        Whether the two runs scored the same examples. Then, where both conditions
+        carry bootstrap replicates of one length (the evidence functions draw the same
+        resamples for the same seed and number of examples), the interval is the
+        percentile interval of the replicate-by-replicate differences: a paired
+        bootstrap. Otherwise :func:`unpaired_effect` of the two intervals.
+    levels : (float, float)
+        The levels of the two conditions' intervals (memorisation: 0.999).
+    """
+    rb, rr = base.replicates, run.replicates
+    if paired and rb is not None and rr is not None and len(rb) == len(rr):
+        diffs = np.asarray(rr, dtype=float) - np.asarray(rb, dtype=float)
+        finite = diffs[np.isfinite(diffs)]
+        estimate = float(run.estimate - base.estimate)
+        if finite.size == 0:
+            return Effect(estimate, float("nan"), float("nan"), level, True)
+        alpha = (1 - level) / 2
+        low, high = np.quantile(finite, [alpha, 1 - alpha])
+        return Effect(estimate, float(low), float(high), level, True)
+    if not all(np.isfinite([base.low, base.high, run.low, run.high])):
+        return Effect(float(run.estimate - base.estimate), float("nan"), float("nan"), level, False)
+    return unpaired_effect(
+        (base.estimate, base.low, base.high),
+        (run.estimate, run.low, run.high),
+        levels=levels,
+        level=level,
+    )
 
 
 def seed_noise(estimates: Sequence[float]) -> float:

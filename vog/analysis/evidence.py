@@ -60,6 +60,13 @@ def _interval(values: np.ndarray, level: float) -> tuple[float, float]:
     return float(low), float(high)
 
 
+def _boot_condition(name: str, estimate: float, boot: np.ndarray, level: float) -> Condition:
+    """A condition whose interval is the percentile interval of its bootstrap ``boot``
+    (kept as its replicates, for paired comparisons between runs)."""
+    boot = np.asarray(boot, dtype=float)
+    return Condition(name, float(estimate), *_interval(boot, level), replicates=boot)
+
+
 def _check_level(level: float) -> None:
     if not 0 < level < 1:
         raise ValueError(f"level must lie in (0, 1), got {level}")
@@ -105,15 +112,11 @@ def error_evidence(
     return Evidence(
         "error",
         (
-            Condition(
-                f"top-{name} minus bottom-{name} error",
-                top - bottom,
-                *_interval(b_top - b_bottom, level),
+            _boot_condition(
+                f"top-{name} minus bottom-{name} error", top - bottom, b_top - b_bottom, level
             ),
-            Condition(
-                f"overall minus bottom-{name} error",
-                overall - bottom,
-                *_interval(b_all - b_bottom, level),
+            _boot_condition(
+                f"overall minus bottom-{name} error", overall - bottom, b_all - b_bottom, level
             ),
         ),
         level,
@@ -162,13 +165,15 @@ def flip_evidence(
         b = bootstrap_percentile_errors(
             scores, correct, bins=bins, n_boot=n_boot, level=level, seed=seed + offset
         )
-        trends.append((float(b["trend"]), float(b["trend_low"]), float(b["trend_high"])))
-    (e, e_low, e_high), (t, t_low, t_high) = trends
+        trends.append((float(b["trend"]), float(b["trend_low"]), float(b["trend_high"]), b))
+    (e, e_low, e_high, b_early), (t, t_low, t_high, b_late) = trends
     return Evidence(
         "flip",
         (
-            Condition("minus early trend", -e, -e_high, -e_low),
-            Condition("late trend", t, t_low, t_high),
+            Condition(
+                "minus early trend", -e, -e_high, -e_low, replicates=-np.asarray(b_early["trends"])
+            ),
+            Condition("late trend", t, t_low, t_high, replicates=np.asarray(b_late["trends"])),
         ),
         level,
         {"early": e, "late": t},
@@ -254,10 +259,11 @@ def _gap_evidence(claim, label, method, others, *, n_boot, level, seed, numbers)
         for m, per in arrays.items()
     }
     conditions = tuple(
-        Condition(
+        _boot_condition(
             f"{label} minus {o} mean AUROC",
             point["_method"] - point[o],
-            *_interval(boot["_method"] - boot[o], level),
+            boot["_method"] - boot[o],
+            level,
         )
         for o in others
     )
@@ -324,10 +330,11 @@ def shift_evidence(
     return Evidence(
         "shift",
         tuple(
-            Condition(
+            _boot_condition(
                 f"{k}: top minus bottom quartile share",
                 gap(*arrays[k]),
-                *_interval(gap_rows(s_in[draws[k][0]], s_out[draws[k][1]]), level),
+                gap_rows(s_in[draws[k][0]], s_out[draws[k][1]]),
+                level,
             )
             for k, (s_in, s_out) in arrays.items()
         ),

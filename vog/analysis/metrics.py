@@ -132,8 +132,9 @@ def bootstrap_percentile_errors(
     -------
     dict
         ``upper`` (bins,), ``error`` (bins,) of the data itself, ``low`` and
-        ``high`` (bins,) the interval of each bucket's error, ``trend`` (float)
-        and its interval ``trend_low``, ``trend_high``.
+        ``high`` (bins,) the interval of each bucket's error, ``trend`` (float),
+        its interval ``trend_low``, ``trend_high`` and ``trends`` (n_boot,), the
+        trend of every resample (the same ``seed`` and length draw the same resamples).
     """
     s, c = to_numpy(scores).ravel(), to_numpy(correct).ravel().astype(bool)
     upper, error = error_by_percentile(s, c, bins=bins)
@@ -162,6 +163,7 @@ def bootstrap_percentile_errors(
         "trend": error_trend(error),
         "trend_low": float(t_low),
         "trend_high": float(t_high),
+        "trends": trends,
     }
 
 

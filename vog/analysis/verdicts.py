@@ -123,12 +123,17 @@ class Condition:
         The statistic on the data itself; > 0 is the paper's direction.
     low, high : float
         Its confidence interval.
+    replicates : numpy.ndarray, optional
+        The estimate on each bootstrap resample, (n_boot,), where the interval is a
+        bootstrap one. Two runs' replicates are paired when both resampled the same
+        examples with the same seed (:func:`vog.analysis.effects.condition_effect`).
     """
 
     name: str
     estimate: float
     low: float
     high: float
+    replicates: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def verdict(self) -> str:

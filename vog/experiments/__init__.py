@@ -17,15 +17,24 @@
   :func:`~vog.experiments.hardness.run_grid`);
 - ``.study``: the factor study of "When do the claims hold?" (a one-factor-at-a-time
   design, scores of both gradient targets from saved checkpoints, every claim's evidence;
-  imported as ``vog.experiments.study``);
+  imported as ``vog.experiments.study``); ``.study_runs`` trains, scores and judges the
+  design, ``.study_effects`` states each factor's effect on each claim against the seed
+  noise of the base's replicates, ``.measures`` what VoG measures run by run;
+- ``.domains`` and ``.domain_findings``: the chapter "Beyond images", its tabular
+  and text domains trained over seeds, every claim's evidence, its tables and
+  sentences (imported as ``vog.experiments.domains``);
 - ``.companion``: the repository address and a chapter's launch links;
+- ``.audit``: an audit checked against known shuffled labels (what each score, flag
+  and a truth-knowing reviewer finds; imported as ``vog.experiments.audit``);
+- ``.records``: recorded results of long runs (a chapter's evidence tables with the
+  build record of the run that made them; ``make records``), read back verified;
 - ``.provenance``: the record of a book build (commit, machine, versions, lock,
   chapter times, the runs it used; imported as ``vog.experiments.provenance``);
 - ``.toy``: the two-dimensional problem of Sec. 2.1 and the distance to a
   learned decision boundary.
 """
 
-from . import companion, hardness, provenance
+from . import companion, domain_findings, domains, hardness, provenance, records
 from .config import ExperimentConfig
 from .crossval import out_of_sample_probabilities
 from .data import DATASETS, crop_flip, shuffle_labels
@@ -64,12 +73,15 @@ __all__ = [
     "companion",
     "correct",
     "crop_flip",
+    "domain_findings",
+    "domains",
     "experiment_config",
     "experiment_settings",
     "hardness",
     "make_model",
     "out_of_sample_probabilities",
     "provenance",
+    "records",
     "resnet50",
     "run_experiment",
     "shuffle_labels",

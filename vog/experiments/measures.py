@@ -9,7 +9,8 @@ how much of logit VoG's ranking the gradient's size and the confidence explain,
 and whether the residual finds the hard examples. :func:`confidence_table`
 tabulates how much of *probability* VoG the confidence explains
 (:func:`vog.analysis.evidence.confidence_share`) beside the error AUROCs of
-both targets and of -MSP.
+both targets and of -MSP. :func:`what_changed` and :func:`changes_table` say what
+sets each run apart: BatchNorm, its fit, the gradient sizes of its errors.
 
 Scores are read from the study's caches (:func:`vog.experiments.study.window_scores`,
 :func:`vog.experiments.study.label_confidence`): nothing is trained here.
@@ -18,10 +19,12 @@ Scores are read from the study's caches (:func:`vog.experiments.study.window_sco
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
+from torch import nn
 
 from ..analysis import evidence as ev
 from ..analysis.metrics import spearman
@@ -29,7 +32,9 @@ from ..analysis.ood import msp_score
 from ..analysis.residual import hard_auroc, what_vog_adds
 from ..checkpoints import load_checkpoint
 from .run import Experiment
-from .study import label_confidence, normalised
+from .study import label_confidence
+from .study_runs import StudyScoring, TrainedDesign, training_error
+from .study_verdicts import normalised
 
 __all__ = [
     "SETS",
@@ -41,6 +46,8 @@ __all__ = [
     "measures_finding",
     "headline",
     "span",
+    "what_changed",
+    "changes_table",
 ]
 
 #: The columns of :func:`measures_table` a page shows, with short names.
@@ -275,3 +282,42 @@ def headline(
     else:
         out["confidence"] = "Probability VoG was not scored in this build."
     return out
+
+
+def what_changed(run: Experiment, raw, magnitude, correct) -> dict[str, float | bool]:
+    """What sets a run apart where its verdicts differ: BatchNorm, fit, gradient sizes.
+
+    ``raw`` / ``magnitude``: VoG and gradient size of its test examples, ``correct``
+    (N,) bool. Returns whether the model has BatchNorm, its test and training
+    error, the median gradient size of the misclassified test examples over that
+    of the correct ones (< 1: errors have smaller gradients, so a smaller VoG)
+    and the Spearman correlation of VoG with gradient size.
+    """
+    c = np.asarray(correct, dtype=bool)
+    size = np.asarray(magnitude, dtype=float)
+    bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in run.model().modules())
+    ratio = (
+        float(np.median(size[~c]) / np.median(size[c])) if (~c).any() and c.any() else float("nan")
+    )
+    return {
+        "BatchNorm": bn,
+        "test error": float(1 - c.mean()),
+        "training error": training_error(run)["all"],
+        "gradient size, wrong / right": ratio,
+        "Spearman(VoG, gradient size)": spearman(raw, size)[0],
+    }
+
+
+def changes_table(trained: TrainedDesign, scores: Mapping, opts: StudyScoring) -> pd.DataFrame:
+    """Per run, what sets it apart (:func:`what_changed` of its first
+    target's test scores) and its twin's error on the shuffled labels (0 = memorised)."""
+    rows: list[dict[str, Any]] = []
+    for name, pair in trained.runs.items():
+        s = scores[name, opts.targets[0]]["test"]
+        correct = (s["predictions"] == s["labels"]).numpy()
+        row = what_changed(
+            pair["clean"], s["vog"][opts.window], s["magnitude"][opts.window], correct
+        )
+        row["twin: shuffled-label training error"] = training_error(pair["twin"])["shuffled"]
+        rows.append({"run": name, **row})
+    return pd.DataFrame(rows).set_index("run")

@@ -11,9 +11,8 @@ Both targets come from the same saved checkpoints: :func:`window_scores`
 scores each checkpoint once per target for all the windows that hold it
 (the logit target of the run's own recording is read, not recomputed), and
 :func:`predicted_scores` the unlabelled OoD images; results are cached in the
-run's folder. :func:`claim_evidence` turns them into the evidence of every
-claim (:mod:`vog.analysis.evidence`) under one normalisation of
-:data:`vog.experiments.VARIANTS`.
+run's folder. :mod:`vog.experiments.study_verdicts` turns them into every
+claim's evidence, :mod:`vog.experiments.study_runs` runs the whole design.
 """
 
 from __future__ import annotations
@@ -21,15 +20,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
-from ..analysis import evidence as ev
-from ..analysis.metrics import spearman
 from ..analysis.ood import msp_score
 from ..atomic import load_cached, save_verified
 from ..checkpoints import load_checkpoint
@@ -39,7 +34,6 @@ from ..scoring import compute_vog
 from ..training import outputs
 from .presets import experiment_settings
 from .run import Experiment
-from .variants import VARIANTS
 
 __all__ = [
     "DesignRun",
@@ -48,10 +42,6 @@ __all__ = [
     "window_scores",
     "label_confidence",
     "predicted_scores",
-    "normalised",
-    "claim_evidence",
-    "training_error",
-    "what_changed",
 ]
 
 
@@ -60,13 +50,15 @@ class DesignRun:
     """One run of the design: its clean configuration and its shuffled-label twin's.
 
     ``factor``: what it changes from the base (``"base"`` for the base,
-    ``"anchor"`` for runs shown as they are, ``"corner"`` for several at once).
+    ``"anchor"`` for runs shown as they are, ``"corner"`` for several at once,
+    ``"seed"`` for a replicate of ``of`` that changes only the training seed).
     """
 
     name: str
     factor: str
     settings: dict[str, Any] = field(repr=False)
     twin: dict[str, Any] = field(repr=False)
+    of: str | None = None
 
 
 def one_factor_design(
@@ -77,6 +69,7 @@ def one_factor_design(
     corners: Mapping[str, Mapping[str, Any]] | None = None,
     noisy: Mapping[str, Any] | None = None,
     anchors: Mapping[str, Sequence] | None = None,
+    seeds: Sequence[int] = (),
 ) -> dict[str, DesignRun]:
     """The runs of a one-factor-at-a-time design, by name, anchors first, then the base.
 
@@ -95,6 +88,11 @@ def one_factor_design(
     anchors : mapping name -> (clean, twin)
         Runs shown as they are (presets or flat settings), e.g. the run the
         other chapters analyse.
+    seeds : sequence of int
+        Training seeds of the base and of every corner: each seed other than the
+        run's own is a replicate ``"<run>, seed <s>"`` (factor ``"seed"``, ``of``
+        the run), twin included. The replicates' spread is the noise floor a
+        factor's effect is judged against (:mod:`vog.experiments.study_effects`).
     """
     noisy = dict(noisy if noisy is not None else {"label_noise": 0.2})
     base_settings = experiment_settings(base, **dict(base_overrides or {}))
@@ -118,6 +116,16 @@ def one_factor_design(
         )
         settings = {**base_settings, **dict(overrides)}
         runs[name] = DesignRun(name, kind, settings, {**settings, **noisy})
+    for name in ["base", *(corners or {})]:
+        own = int(runs[name].settings.get("seed", 0))
+        for s in dict.fromkeys(int(x) for x in seeds):
+            if s != own:
+                settings = {**runs[name].settings, "seed": s}
+                if f"{name}, seed {s}" in runs:
+                    raise ValueError(f"run name {name + ', seed ' + str(s)!r} is used twice")
+                runs[f"{name}, seed {s}"] = DesignRun(
+                    f"{name}, seed {s}", "seed", settings, {**settings, **noisy}, of=name
+                )
     return runs
 
 
@@ -271,124 +279,3 @@ def predicted_scores(
         }
 
     return _cached(run, f"predicted-{target}-{window}-{_digest(names, x)}", compute)
-
-
-def normalised(name: str, raw, magnitude, labels) -> torch.Tensor:
-    """The scores of :data:`vog.experiments.VARIANTS` ``name`` ("signed", "absolute",
-    "relative", "raw") for plain tensors: raw VoG, gradient size and labels, each (N,)."""
-    if name not in VARIANTS or name == "predicted":
-        valid = [k for k in VARIANTS if k != "predicted"]
-        raise ValueError(f"unknown normalisation {name!r}; choose one of {valid}")
-    view = SimpleNamespace(
-        vog={"s": {"w": torch.as_tensor(raw)}},
-        magnitude={"s": {"w": torch.as_tensor(magnitude)}},
-        labels={"s": torch.as_tensor(labels)},
-    )
-    return VARIANTS[name](view, "s", "w")  # type: ignore[arg-type]
-
-
-def _pooled(name: str, a: Mapping, b: Mapping) -> tuple[torch.Tensor, torch.Tensor]:
-    """Both sets' scores normalised together by predicted class (as :func:`pooled_vog`)."""
-    z = normalised(
-        name,
-        torch.cat([a["raw"], b["raw"]]),
-        torch.cat([a["magnitude"], b["magnitude"]]),
-        torch.cat([a["pred"], b["pred"]]),
-    )
-    return z[: len(a["raw"])], z[len(a["raw"]) :]
-
-
-def claim_evidence(
-    test: Mapping,
-    *,
-    normalisation: str = "signed",
-    twin: Mapping | None = None,
-    ood: Mapping | None = None,
-    msp_sets: Sequence[str] = (),
-    shift_sets: Sequence[str] = (),
-    corruptions: Mapping | None = None,
-    baselines: Mapping | None = None,
-    window: str = "all",
-    bins: int = 10,
-    n_boot: int = 200,
-    seed: int = 0,
-) -> dict[str, ev.Evidence]:
-    """The evidence of every claim that the given scores allow, by claim id.
-
-    ``test``: :func:`window_scores` of the test set plus ``labels`` and
-    ``predictions`` (N,); ``twin``: the shuffled-label twin's training-set
-    scores of ``window`` (``vog``, ``magnitude``, ``labels`` as trained,
-    ``noisy`` mask); ``ood`` / ``corruptions``: :func:`predicted_scores` with
-    the in-distribution images under ``"in"``; ``baselines``: ``{method:
-    {corruption: (score_in, score_out)}}`` for MNIST-C.
-    """
-    y, correct = test["labels"], (test["predictions"] == test["labels"]).numpy()
-
-    def score(w: str) -> torch.Tensor:
-        return normalised(normalisation, test["vog"][w], test["magnitude"][w], y)
-
-    out = {
-        "error": ev.error_evidence(score(window), correct, n_boot=n_boot, seed=seed),
-        # class means of the score before class normalisation (Fig. 9: raw VoG)
-        "class": ev.class_evidence(
-            test["vog"][window] / test["magnitude"][window]
-            if normalisation == "relative"
-            else test["vog"][window],
-            y,
-            test["predictions"],
-        ),
-        "flip": ev.flip_evidence(
-            score("early"), score("late"), correct, bins=bins, n_boot=n_boot, seed=seed
-        ),
-    }
-    if twin is not None:
-        z = normalised(normalisation, twin["vog"], twin["magnitude"], twin["labels"]).numpy()
-        mask = np.asarray(twin["noisy"], dtype=bool)
-        out["memorisation"] = ev.memorisation_evidence(z[~mask], z[mask])
-    if ood is not None and msp_sets:
-        pairs = {k: _pooled(normalisation, ood["in"], ood[k]) for k in msp_sets}
-        msp = {k: (ood["in"]["msp"], ood[k]["msp"]) for k in msp_sets}
-        out["msp"] = ev.msp_evidence(pairs, msp, n_boot=n_boot, seed=seed)
-    if ood is not None and shift_sets:
-        pairs = {k: _pooled(normalisation, ood["in"], ood[k]) for k in shift_sets}
-        out["shift"] = ev.shift_evidence(pairs, n_boot=n_boot, seed=seed)
-    if corruptions is not None and baselines:
-        names = [k for k in corruptions if k != "in"]
-        pairs = {k: _pooled(normalisation, corruptions["in"], corruptions[k]) for k in names}
-        out["oodc"] = ev.oodc_evidence(pairs, baselines, n_boot=n_boot, seed=seed)
-    return out
-
-
-def training_error(run: Experiment) -> dict[str, float]:
-    """The final model's error on its training set as trained (shuffled labels included),
-    overall and on the shuffled examples (NaN without any): 0 = fitted, memorised."""
-    wrong = (run.predictions["train"] != run.labels["train"]).numpy()
-    noisy = np.zeros_like(wrong) if run.noisy is None else run.noisy.numpy().astype(bool)
-    return {
-        "all": float(wrong.mean()),
-        "shuffled": float(wrong[noisy].mean()) if noisy.any() else float("nan"),
-    }
-
-
-def what_changed(run: Experiment, raw, magnitude, correct) -> dict[str, float | bool]:
-    """What sets a run apart where its verdicts differ: BatchNorm, fit, gradient sizes.
-
-    ``raw`` / ``magnitude``: VoG and gradient size of its test examples, ``correct``
-    (N,) bool. Returns whether the model has BatchNorm, its test and training
-    error, the median gradient size of the misclassified test examples over that
-    of the correct ones (< 1: errors have smaller gradients, so a smaller VoG)
-    and the Spearman correlation of VoG with gradient size.
-    """
-    c = np.asarray(correct, dtype=bool)
-    size = np.asarray(magnitude, dtype=float)
-    bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in run.model().modules())
-    ratio = (
-        float(np.median(size[~c]) / np.median(size[c])) if (~c).any() and c.any() else float("nan")
-    )
-    return {
-        "BatchNorm": bn,
-        "test error": float(1 - c.mean()),
-        "training error": training_error(run)["all"],
-        "gradient size, wrong / right": ratio,
-        "Spearman(VoG, gradient size)": spearman(raw, size)[0],
-    }
