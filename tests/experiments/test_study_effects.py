@@ -316,3 +316,15 @@ def test_a_claim_the_base_lacks_has_no_effect_and_still_plots():
     assert sum(ax.get_visible() for ax in fig.axes) == 2
     plt.close(fig)
     assert "2 of 2 effects" in study_findings.effect_sentences(frame)[1]  # NaN not counted
+
+
+def test_a_claim_without_any_judged_effect_is_not_called_unmoved():
+    ev, columns, replicates, pairs = _design_evidence(shift=0.2)
+    cond = Condition("r", 0.2, -0.1, 0.5)
+    for run in ("base", "model: MLP"):
+        ev[run, "logit", "signed", "class"] = Evidence("class", (cond,), 0.95)
+    cond = Condition("VoG minus PCA mean AUROC", 0.1, 0.05, 0.15)
+    ev["model: MLP", "logit", "signed", "oodc"] = Evidence("oodc", (cond,), 0.95)
+    frame = study_effects.effects_frame(ev, columns, claims=["error", "class", "oodc"],
+                                        replicates=replicates, pairs=pairs)  # fmt: skip
+    assert study_findings.effect_sentences(frame)[-1] == "No factor moves the class claim."

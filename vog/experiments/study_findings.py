@@ -67,7 +67,9 @@ def effect_sentences(frame: pd.DataFrame, *, base: str = "base", top: int = 3) -
         )
     else:
         out.append(f"None of the {n_effects} effects moves a claim beyond seed noise.")
-    still = [c for c in claims if not frame.loc[c].drop(index=base, errors="ignore")["moves"].any()]
+    judged = {c: frame.loc[c].drop(index=base, errors="ignore") for c in claims}
+    judged = {c: t[t["effect low"].notna()] for c, t in judged.items()}
+    still = [c for c, t in judged.items() if len(t) and not t["moves"].any()]
     if still and len(moved):
         out.append(f"No factor moves the {', '.join(still)} claim{'s' if len(still) > 1 else ''}.")
     return out
