@@ -21,7 +21,7 @@ from .verdicts import VERDICTS, Evidence
 
 __all__ = ["SCALE", "SeedSpread", "seed_spread"]
 
-#: How each claim's deciding estimate is shown, by :attr:`Evidence.claim`: (scale, decimals).
+#: How each claim's deciding estimate is shown, by claim id (``Evidence.claim``): (scale, decimals).
 #: Error: top-10% minus bottom-10% error, in percentage points; class: Pearson r;
 #: memorisation: shuffled minus clean mean score; msp / oodc: VoG's minus the baseline's
 #: mean AUROC, in points; flip: minus the early trend. Other claims: as they are, 2 decimals.

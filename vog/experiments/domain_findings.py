@@ -138,7 +138,7 @@ def tables(first: Mapping[str, Evaluation], *, label_noise: float = 0.2) -> dict
     ``"tokens"`` (with the rank correlation of token VoG and sentence-embedding VoG on
     the same test texts), ``"class"``, ``"memorisation"``, ``"ood"`` (AUROC, AUPR in %),
     ``"msp"`` (mean AUROC, point check, verdict) and ``"flag"`` (AUROC % of finding the
-    shuffled labels, :func:`~vog.experiments.domains.flag_aurocs`, best first).
+    shuffled labels, :func:`flag_aurocs`, best first).
     """
 
     def rows(k):

@@ -35,6 +35,7 @@ from ..analysis.verdicts import Evidence
 from ..datasets.tabular import load_vector_ood
 from ..datasets.tokens import per_token_vog, token_counts
 from ..normalize import class_normalize
+from ..options import CHOICES
 from ..scoring import compute_vog
 from .config import ExperimentConfig
 from .crossval import out_of_sample_probabilities
@@ -54,8 +55,8 @@ __all__ = [
 ]
 
 #: The gradient targets every domain is scored with: the logit (paper Eq. 1) and its softmax
-#: probability (the authors' toy code).
-TARGETS = ("logit", "probability")
+#: probability (the authors' toy code), from their one home, :data:`vog.options.CHOICES`.
+TARGETS: tuple[str, ...] = CHOICES["target"]
 #: The keys of a domain's spec in the chapter's parameters.
 SPEC_KEYS = ("experiment", "ood", "noisy", "n_ood", "overrides", "replicate")
 
@@ -71,7 +72,7 @@ class Domain:
     experiment : str
         A preset of :data:`vog.experiments.PRESETS`.
     ood : tuple of str
-        OoD sets of :func:`vog.datasets.load_vector_ood`.
+        OoD sets of :func:`vog.datasets.tabular.load_vector_ood`.
     noisy : bool
         Whether it gets a shuffled-label twin (the memorisation check).
     n_ood : int

@@ -88,12 +88,13 @@ def claim_evidence(
 ) -> dict[str, ev.Evidence]:
     """The evidence of every claim that the given scores allow, by claim id.
 
-    ``test``: :func:`window_scores` of the test set plus ``labels`` and
-    ``predictions`` (N,); ``twin``: the shuffled-label twin's training-set
-    scores of ``window`` (``vog``, ``magnitude``, ``labels`` as trained,
-    ``noisy`` mask); ``ood`` / ``corruptions``: :func:`predicted_scores` with
-    the in-distribution images under ``"in"``; ``baselines``: ``{method:
-    {corruption: (score_in, score_out)}}`` for MNIST-C.
+    ``test``: :func:`vog.experiments.study.window_scores` of the test set plus
+    ``labels`` and ``predictions`` (N,); ``twin``: the shuffled-label twin's
+    training-set scores of ``window`` (``vog``, ``magnitude``, ``labels`` as
+    trained, ``noisy`` mask); ``ood`` / ``corruptions``:
+    :func:`vog.experiments.study.predicted_scores` with the in-distribution images
+    under ``"in"``; ``baselines``: ``{method: {corruption: (score_in, score_out)}}``
+    for MNIST-C.
     """
     y, correct = test["labels"], (test["predictions"] == test["labels"]).numpy()
 
