@@ -14,6 +14,10 @@ number replaced by ``#``, and its *numbers*:
   reference: ``max(RTOL * |x|, ABS_TOL, SPREAD_FACTOR * spread)``, and for
   the end points of a 95% interval written ``[a, b]``, at least half its
   width (an estimate may move by up to half the width of its own interval);
+  and a bare number that the pages show only through a format (``{glue:text}`key:.1f```)
+  may move by half a unit of the finest digit shown (:func:`shown_steps`): a
+  drift the reader cannot see is not a published change (48.9653 and 48.9587 both
+  read "49.0");
 - **figures** (``<Figure ...>``) are not compared; **timings** (chapter
   ``90_performance``'s measurements and keys naming seconds, speed or
   time) are printed separately and never fail.
@@ -78,6 +82,12 @@ PORTABLE_KERNELS = {
 #: worker, inherited by the notebook kernels): the reference is written from a build like it,
 #: since some runs of the smoke profile end differently with another thread count.
 TEST_THREADS = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: Where the pages show glued values: the chapters (a key belongs to its own chapter) and the
+#: book's own pages (keys named ``executed/<chapter>.ipynb::key``).
+PAGE_SOURCES = (ROOT / "notebooks", ROOT / "book")
+_GLUE_ROLE = re.compile(r"\{glue(?::(\w+))?\}`([^`]+)`")
+_GLUE_DIRECTIVE = re.compile(r"```\{glue(?::\w+)?\}\s+(\S+)")
+_FORMAT = re.compile(r"^[ +\-]?[,_]?(?:\.(\d+))?([fFeEgG%d])$")
 _NUMBER = re.compile(r"[-+−]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|\bnan\b|\binf\b")
 _INTERVAL = re.compile(r"\[\s*([^\[\],]+?)\s*,\s*([^\[\],]+?)\s*\]")
 
@@ -132,6 +142,53 @@ def kind_of(chapter: str, key: str, text: str) -> str:
     if chapter in TIMING_CHAPTERS or TIMING_WORDS.search(key.lower()):
         return "timing"
     return "value"
+
+
+def _step(spec: str | None, x: float) -> float:
+    """Half a unit of the last digit ``spec`` shows of ``x``; 0.0 where it shows every digit."""
+    m = _FORMAT.match(spec or "")
+    if m is None or not math.isfinite(x):
+        return 0.0
+    digits = int(m.group(1)) if m.group(1) is not None else 6
+    kind = m.group(2).lower()
+    if kind == "d":
+        return 0.5
+    if kind == "%":
+        return 0.5 * 10.0 ** -(digits + 2)
+    if kind == "f":
+        return 0.5 * 10.0**-digits
+    exponent = math.floor(math.log10(abs(x))) if x else 0
+    shown = max(digits, 1) if kind == "g" else digits + 1  # significant digits
+    return 0.5 * 10.0 ** (exponent - shown + 1)
+
+
+def shown_formats(sources: tuple[Path, ...] = PAGE_SOURCES) -> dict[str, list[str | None]]:
+    """``{"chapter::key": [format, ...]}``: every format the pages show a glued value in.
+
+    ``None`` stands for a value shown whole (``{glue}`key``` or a ``{glue}`` directive).
+    """
+    shown: dict[str, list[str | None]] = {}
+    for folder in sources:
+        for path in sorted([*folder.glob("*.py"), *folder.glob("*.md")]):
+            text = path.read_text(encoding="utf-8")
+            for role, body in _GLUE_ROLE.findall(text):
+                where, _, rest = body.rpartition("::")
+                chapter = Path(where).stem if where else path.stem
+                key, _, spec = rest.partition(":")
+                fmt = (spec or None) if role == "text" else None
+                shown.setdefault(f"{chapter}::{key}", []).append(fmt)
+            for body in _GLUE_DIRECTIVE.findall(text):
+                where, _, key = body.rpartition("::")
+                chapter = Path(where).stem if where else path.stem
+                shown.setdefault(f"{chapter}::{key}", []).append(None)
+    return shown
+
+
+def shown_step(formats: list[str | None] | None, x: float) -> float:
+    """The change of ``x`` the pages' finest format of it hides (0.0: not shown, or shown whole)."""
+    if not formats:
+        return 0.0
+    return min(_step(f, x) for f in formats)
 
 
 def build_values(build: Path) -> dict[str, str]:
@@ -245,12 +302,19 @@ def _record_summary(build: Path) -> dict[str, Any]:
     }
 
 
-def compare(reference: dict[str, Any], build: Path) -> tuple[list[tuple], int]:
+def compare(
+    reference: dict[str, Any],
+    build: Path,
+    shown: dict[str, list[str | None]] | None = None,
+) -> tuple[list[tuple], int]:
     """Rows ``(status, name, old, new, note)`` of every value that moved, and the failures.
 
     ``status``: ``drift`` (fails), ``missing``/``new`` (fails), ``within``
     (moved within tolerance), ``sensitive`` and ``timing`` (printed, never fail).
+    ``shown``: the formats the pages show each value in (default: :func:`shown_formats`
+    of this checkout's pages); a bare number may move by half a unit of its finest one.
     """
+    shown = shown_formats() if shown is None else shown
     values = build_values(build)
     ref = reference["values"]
     rows: list[tuple] = []
@@ -272,7 +336,10 @@ def compare(reference: dict[str, Any], build: Path) -> tuple[list[tuple], int]:
             rows.append((status, name, entry["text"], new, entry["sensitive"] or "text changed"))
             continue
         worst, note = "within", ""
-        for a, b, tol in zip(old_nums, new_nums, entry["tolerance"], strict=True):
+        tolerance = list(entry["tolerance"])
+        if sk_old == "#":
+            tolerance[0] = max(tolerance[0], shown_step(shown.get(name), old_nums[0]))
+        for a, b, tol in zip(old_nums, new_nums, tolerance, strict=True):
             both_nan = math.isnan(a) and math.isnan(b)
             if both_nan or a == b:
                 continue

@@ -169,3 +169,47 @@ def test_a_large_spread_makes_a_value_sensitive_and_another_profile_borrows_it(v
     rel = small["values"]["03_err::err_top"]["spread"][0] / 19.444444444444446
     assert big["values"]["03_err::err_top"]["spread"][0] == pytest.approx(rel * 38.888888888888886)
     assert big["values"]["03_err::err_mark"]["sensitive"] is None
+
+
+def test_a_number_shown_rounded_may_move_within_its_last_shown_digit(vb, glued, tmp_path):
+    """48.9653 and 48.9587 both read "49.0": a drift the page does not show is not a change."""
+    ref = _reference(vb, glued, tmp_path)
+    glued(tmp_path / "new" / "03_err.ipynb", {**BASE, "err_top": "19.47"})
+    glued(tmp_path / "new" / "90_performance.ipynb", {"perf_ratio": "0.97"})
+    new = tmp_path / "new"
+    assert vb.compare(ref, new, shown={})[1] == 1  # shown nowhere: the reference's own rtol
+    assert vb.compare(ref, new, shown={"03_err::err_top": [".1f"]})[1] == 0  # |0.026| < 0.05
+    assert vb.compare(ref, new, shown={"03_err::err_top": [".2f"]})[1] == 1  # > 0.005
+    # the finest place it is shown decides; a place that shows every digit keeps rtol
+    assert vb.compare(ref, new, shown={"03_err::err_top": [".1f", ".2f"]})[1] == 1
+    assert vb.compare(ref, new, shown={"03_err::err_top": [".1f", None]})[1] == 1
+    glued(new / "03_err.ipynb", {**BASE, "err_top": "19.6"})  # beyond half a shown digit
+    assert vb.compare(ref, new, shown={"03_err::err_top": [".1f"]})[1] == 1
+    # a verdict shown as text is compared exactly whatever the format
+    glued(new / "03_err.ipynb", {**BASE, "err_mark": "'fails'"})
+    assert vb.compare(ref, new, shown={"03_err::err_mark": [".1f"]})[1] == 1
+
+
+def test_shown_steps_read_the_formats_of_the_pages(vb, tmp_path):
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "book").mkdir()
+    (tmp_path / "nb" / "06_ood.py").write_text(
+        "# AUROC {glue:text}`auroc:.1f`%, rate {glue:text}`rate:.0%`, n {glue:text}`n:d`\n"
+        "# gain {glue:text}`gain:+.2f`, whole {glue}`whole` and {glue:text}`raw`\n"
+        "# ```{glue} table\n"
+    )
+    (tmp_path / "book" / "intro.md").write_text(
+        "See {glue:text}`executed/06_ood.ipynb::auroc:.2f` and {glue:text}`executed/06_ood.ipynb::big:.3g`."
+    )
+    shown = vb.shown_formats((tmp_path / "nb", tmp_path / "book"))
+    assert shown["06_ood::auroc"] == [".1f", ".2f"]
+    assert shown["06_ood::whole"] == [None] and shown["06_ood::raw"] == [None]
+    assert shown["06_ood::table"] == [None]
+    assert vb.shown_step(shown["06_ood::auroc"], 48.96) == pytest.approx(0.005)
+    assert vb.shown_step(shown["06_ood::rate"], 0.25) == pytest.approx(0.005)
+    assert vb.shown_step(shown["06_ood::n"], 12) == 0.5
+    assert vb.shown_step(shown["06_ood::gain"], -1.234) == pytest.approx(0.005)
+    assert vb.shown_step(shown["06_ood::big"], 12345.0) == pytest.approx(50.0)
+    assert vb.shown_step(shown["06_ood::whole"], 1.0) == 0.0
+    assert vb.shown_step(None, 1.0) == 0.0
+    assert vb.shown_step([".1f"], float("nan")) == 0.0
