@@ -63,6 +63,7 @@ base_overrides = {
     "epochs": 30,
     "lr_milestones": [],
     "vog_every": 6,
+    "score_train": False,
 }  # the design's subset, trained long enough to learn it, not to memorise its shuffled labels
 factors = {
     "model: ResNet-8": {"model": "resnet8"},
@@ -89,7 +90,7 @@ corners = {
 }  # runs that change several factors at once (paper: ResNet + crop/flip + fitted training set)
 anchors = {"default run (60k)": ["fashion-lenet", "fashion-lenet-noisy"]}  # (clean, twin) as is
 seeds = [0, 1, 2]  # training seeds of the base and every corner: their spread is the noise floor
-noisy = {"label_noise": 0.2, "test_limit": 200}  # a twin: 20% shuffled labels (Sec. 4.1)
+noisy = {"label_noise": 0.2, "test_limit": 200, "score_train": True}  # a twin: 20% shuffled labels
 targets = ["logit", "probability"]  # the class score differentiated (paper Eq. 1: logit)
 normalisations = ["signed", "absolute", "relative"]  # on the base and the corners
 window = "all"  # the window of the error, class, memorisation and OoD claims
