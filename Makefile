@@ -13,7 +13,7 @@ UV_VERSION := 0.13.10
 # local mirrors that are absent); those lines say nothing to the reader and are dropped here.
 QUIET := 2>&1 | { grep -v "^WARNING: Location '.*' is ignored" || true; }
 
-.PHONY: env lock install data notebooks mathjax book verify reference records test test-gpu lint format clean
+.PHONY: env lock install data notebooks mathjax book student verify reference records test test-gpu lint format clean
 
 # MathJax 3 from the npm registry (checked by SHA-256), served by the book itself from
 # _vendor/mathjax/ so that the maths renders without a network (_config.yml: mathjax_path).
@@ -70,6 +70,11 @@ mathjax: $(MATHJAX)
 book: notebooks $(MATHJAX)
 	$(VENV)/bin/jupyter-book build . -n -W --keep-going
 	@echo "book: $(CURDIR)/_build/html/index.html"
+
+# The student edition: every chapter with its exercises, the solutions removed by nbgrader
+# (student/<chapter>.ipynb; the teaching page says how to hand it out).
+student: install
+	$(PY) scripts/make_student.py --out student
 
 # Compare every glued value of the executed chapters (book/executed) with the committed reference
 # of their profile (reference/$(PROFILE).json): exit 1 on any drift beyond tolerance.

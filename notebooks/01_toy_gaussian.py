@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Toy problem: VoG is highest near the decision boundary
 #
+# ```{chapter-goals}
+# ```
+#
 # **Paper:** Sec. 2.1, Fig. 1, supplement A. Two Gaussian clusters in 2-D,
 # split 90/10 into train and test; an MLP with 10 hidden units trained with SGD
 # for 15 epochs; VoG per stage: *early* [0, 5), *middle* [5, 10), *late*

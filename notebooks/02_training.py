@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Training with checkpoints
 #
+# ```{chapter-goals}
+# ```
+#
 # **Paper:** Sec. 2.2. CIFAR-10/100 with ResNet-18: SGD for 350 epochs, learning
 # rate 0.1, then 0.01 at epoch 150 and 0.001 at epoch 250, random crop and
 # horizontal flip, input gradients every 10 epochs; ImageNet with ResNet-50.

@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Test error by VoG
 #
+# ```{chapter-goals}
+# ```
+#
 # **Paper:** Sec. 3 (2) and (4), Fig. 4, 9, 10 and 12a. Test examples are
 # bucketed by class-normalised VoG; the paper finds that error grows with VoG,
 # that the top 10% by VoG has the highest error and the bottom 10% an error
@@ -202,16 +205,3 @@ glue(
     f"r in [{r.low:+.2f}, {r.high:+.2f}] (95%, {class_ev.numbers['classes']} classes)",
     display=False,
 )
-
-# %% [markdown]
-# ## Try it yourself
-#
-# 1. Run the chapter with `-p window late` and `-p window early`: the late
-#    window should keep the rising curve; the early one is the other half of
-#    the flip ({doc}`07_dynamics`).
-# 2. Set `-p bins 5`: with twice as many images per bucket the bootstrap
-#    intervals narrow by about a factor of 1.4 (the square root of 2).
-# 3. In the first code cell, ask {func}`vog.experiments.vog_variants` for
-#    `"raw"` instead of `"signed"` (and read `["raw"]`): classes with a higher
-#    mean VoG now fill the top deciles, and the curve mixes class difficulty
-#    with example difficulty.

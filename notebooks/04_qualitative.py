@@ -13,6 +13,9 @@
 # %% [markdown]
 # # What low and high VoG examples look like
 #
+# ```{chapter-goals}
+# ```
+#
 # **Paper:** Sec. 3 (1), Fig. 2, 3 and 7. The 25 training images with the
 # lowest and the highest class-normalised VoG of a class, early and late in
 # training, and over the whole data set. The paper reports that low-VoG images

@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Memorised examples have higher VoG
 #
+# ```{chapter-goals}
+# ```
+#
 # **Paper:** Sec. 4.1 and supplement C. 20% of the training labels are
 # shuffled (Zhang et al.), the network is retrained from scratch, and a
 # two-sample t-test with unequal variances (Welch) compares the VoG of the

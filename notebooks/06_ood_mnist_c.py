@@ -13,6 +13,9 @@
 # %% [markdown]
 # # OoD detection on MNIST-C
 #
+# ```{chapter-goals}
+# ```
+#
 # **Paper:** Sec. 4.2, Table 1. A LeNet trained on MNIST; the clean MNIST test
 # set is in-distribution and each of the 15 MNIST-C corruptions of it is
 # out-of-distribution. VoG is compared with 9 detectors benchmarked by Ruff et

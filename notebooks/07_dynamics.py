@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Early and late training: the flip
 #
+# ```{chapter-goals}
+# ```
+#
 # **Paper:** Sec. 3 (5), Fig. 5, 8, 11 and supplement D. VoG computed over the
 # first three epochs (early) and over the last three (late) rank the test set
 # in opposite ways: early, high-VoG examples have *lower* error (gradient

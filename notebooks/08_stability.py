@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Stability of the ranking
 #
+# ```{chapter-goals}
+# ```
+#
 # **Paper:** Sec. 3 (3), Fig. 6. Five networks trained from different random
 # initialisations give a similar test error in each VoG percentile; the
 # instance-wise standard deviation of VoG across initialisations is small

@@ -13,6 +13,9 @@
 # %% [markdown]
 # # VoG against the maximum softmax probability
 #
+# ```{chapter-goals}
+# ```
+#
 # **Paper:** supplement F, Table 3 (CIFAR-10 in-distribution against CIFAR-100,
 # Gaussian N(0.5, 1), iSUN, TinyImageNet-R and LSUN-R, for ResNet-18,
 # DenseNet-BC and WRN-28-10; VoG beats MSP by 2.62 AUROC points on average).

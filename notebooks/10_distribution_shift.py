@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Distribution shift: where shifted images fall in the VoG ranking
 #
+# ```{chapter-goals}
+# ```
+#
 # **Paper:** supplement E, Fig. 12b. ImageNet-O holds 2,000 images of 200
 # classes outside ImageNet-1K, chosen to fool ImageNet classifiers into
 # confident wrong predictions. Scored by the ImageNet ResNet-50 with the

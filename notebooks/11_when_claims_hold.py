@@ -13,6 +13,9 @@
 # %% [markdown]
 # # When do the claims hold?
 #
+# ```{chapter-goals}
+# ```
+#
 # The chapters before this one check each claim on one run, which differs
 # from the paper's in several ways at once: the gradient's **target** (paper
 # Eq. 1: the logit; the authors' toy script, H-CAT and Datagnosis: the softmax

@@ -13,6 +13,9 @@
 # %% [markdown]
 # # VoG among the other difficulty scores
 #
+# ```{chapter-goals}
+# ```
+#
 # An auditor choosing a tool asks what VoG buys over cheaper scores. The paper
 # compares VoG with the maximum softmax probability and the Table 1
 # baselines only. This chapter measures VoG beside the scores the literature

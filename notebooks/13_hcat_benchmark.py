@@ -13,6 +13,9 @@
 # %% [markdown]
 # # An external benchmark: VoG on H-CAT's hardness taxonomy
 #
+# ```{chapter-goals}
+# ```
+#
 # **H-CAT** (Seedat, Imrie and van der Schaar, "Dissecting Sample Hardness",
 # ICLR 2024; `seedatnabeel/H-CAT`), the field's benchmark of hardness scores,
 # perturbs a share `p` of MNIST's training set in eight ways (four kinds of label

@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Beyond images: VoG on tabular data and on text
 #
+# ```{chapter-goals}
+# ```
+#
 # The paper's introduction says that "VoG is model and domain-agnostic as all
 # that is required is the backpropagated gradients from the model", but every
 # experiment of the paper, and every other chapter of this book, is on images.

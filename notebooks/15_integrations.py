@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Using vog in your training stack
 #
+# ```{chapter-goals}
+# ```
+#
 # Practitioners train with PyTorch Lightning or the Hugging Face `Trainer`, keep
 # data in `datasets` and audit it with cleanlab. Here each integration runs once
 # on scikit-learn's 1,797 digits, 10% of the training labels shuffled so that the

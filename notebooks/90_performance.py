@@ -13,6 +13,9 @@
 # %% [markdown]
 # # Performance
 #
+# ```{chapter-goals}
+# ```
+#
 # How fast and how memory-hungry VoG scoring is, on the machine that built this
 # page and in runs recorded on others. `benchmarks/bench_scoring.py` scores the
 # same N examples over the same K checkpoints with every method (its docstring

@@ -3,7 +3,7 @@
     python scripts/make_launch_notebooks.py          # write them
     python scripts/make_launch_notebooks.py --check  # exit 1 if one is out of date
 
-Each is its jupytext source (``notebooks/<chapter>.py``) as an ``.ipynb``
+Each is its jupytext source (``notebooks/<chapter>.py``, its exercises appended) as an ``.ipynb``
 without outputs, with one cell added before the parameters: on a machine
 without ``vog`` (Colab, a fresh Binder) it installs the package from the
 repository and fetches the data sets the chapter reads. The repository
@@ -15,14 +15,25 @@ they match their sources.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from pathlib import Path
 
-import jupytext
 import nbformat
 import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _sibling(name: str):
+    """``scripts/<name>.py`` as a module (the scripts are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+chapter_notebook = _sibling("chapter_notebook")
 OUT = ROOT / "notebooks" / "ipynb"
 
 INSTALL = """# Running on Colab or a fresh Binder? This cell installs what the chapter needs
@@ -46,7 +57,7 @@ def repository(root: Path = ROOT) -> str:
 
 def launch_notebook(source: Path, repo: str) -> str:
     """The runnable notebook of one jupytext source, as ipynb text."""
-    nb = jupytext.read(source)
+    nb = chapter_notebook.read_chapter(source)  # with its exercises
     nb.metadata = {
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"},

@@ -2,8 +2,9 @@
 
     python scripts/run_notebooks.py --profile default --out book/executed [NAME ...]
 
-Each ``notebooks/NAME.py`` is read with jupytext, executed by papermill with
-the parameters of section ``NAME`` of ``profiles/PROFILE.yaml`` (plus
+Each ``notebooks/NAME.py`` is read with jupytext, its exercises
+(``notebooks/exercises/NAME.py``, ``scripts/chapter_notebook.py``) appended,
+executed by papermill with the parameters of section ``NAME`` of ``profiles/PROFILE.yaml`` (plus
 ``profile=PROFILE``) and written atomically to ``OUT/NAME.ipynb``. The run
 fails if any cell raised, listing the notebooks and the error. One line is
 printed per chapter, and a table of the chapters' times at the end. Kernels
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib.util
 import json
 import os
 import sys
@@ -28,7 +30,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import jupytext
 import nbformat
 import papermill
 import yaml
@@ -39,6 +40,17 @@ from vog.atomic import atomic_write
 from vog.experiments import provenance
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _sibling(name: str):
+    """``scripts/<name>.py`` as a module (the scripts are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+chapter_notebook = _sibling("chapter_notebook")
 RECORD = "build_record.json"
 ABOUT = "about_build.md"
 FOOTER_TAG = "build-footer"
@@ -132,8 +144,12 @@ def fold_parameters(nb, source: Path, profile: str) -> None:
         cell.source = note + cell.source
 
 
-def run_notebook(source: Path, out_dir: Path, profile: str, params: dict, cwd: Path = ROOT) -> Path:
-    nb = jupytext.read(source)
+def run_notebook(
+    source: Path, out_dir: Path, profile: str, params: dict, cwd: Path = ROOT, nb=None
+) -> Path:
+    """Execute the chapter ``source`` (or the notebook ``nb`` made from it, e.g. its student
+    edition) into ``out_dir/<chapter>.ipynb``; raise if a cell raised."""
+    nb = chapter_notebook.read_chapter(source) if nb is None else nbformat.from_dict(nb)
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",

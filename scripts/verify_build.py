@@ -298,7 +298,10 @@ def _record_summary(build: Path) -> dict[str, Any]:
     rec = json.loads(path.read_text())
     return {k: rec.get(k) for k in ("commit", "dirty", "date", "profile", "lock_sha256")} | {
         "cpu": rec.get("machine", {}).get("cpu"),
+        "cores": rec.get("machine", {}).get("cores"),
         "kernels": rec.get("machine", {}).get("kernels"),
+        # each chapter's seconds: the chapters' opening boxes quote them (book/_ext/course.py)
+        "chapters": rec.get("chapters"),
     }
 
 

@@ -127,6 +127,7 @@ def smoke_book(tmp_path_factory):
         pytest.fail("MathJax is missing from _vendor/mathjax/: run `make mathjax` (npm)")
     shutil.copytree(ROOT / "_vendor", book / "_vendor")  # the book's own MathJax (no CDN)
     shutil.copytree(ROOT / "_static", book / "_static")  # the book's style sheet
+    shutil.copytree(ROOT / "reference", book / "reference")  # other profiles' chapter times
     runner = load_script("run_notebooks")
     params = runner.load_profile("smoke")
     out = book / "book" / "executed"
