@@ -107,13 +107,13 @@ records: install data
 	@echo "records: $(CURDIR)/$(RECORDS) (commit them)"
 
 lint: env
-	$(VENV)/bin/ruff check vog tests scripts notebooks benchmarks
-	$(VENV)/bin/ruff format --check vog tests scripts notebooks benchmarks
+	$(VENV)/bin/ruff check vog tests scripts notebooks benchmarks book/_ext
+	$(VENV)/bin/ruff format --check vog tests scripts notebooks benchmarks book/_ext
 	$(VENV)/bin/mypy  # the package's type hints ([tool.mypy] in pyproject.toml: vog/)
 
 format: env
-	$(VENV)/bin/ruff format vog tests scripts notebooks benchmarks
-	$(VENV)/bin/ruff check --fix vog tests scripts notebooks benchmarks
+	$(VENV)/bin/ruff format vog tests scripts notebooks benchmarks book/_ext
+	$(VENV)/bin/ruff check --fix vog tests scripts notebooks benchmarks book/_ext
 
 # Two pytest-xdist workers; the tests that share the smoke book (or the paper profile's files)
 # stay on one worker (tests/conftest.py: XDIST_GROUPS), so the book is executed once.

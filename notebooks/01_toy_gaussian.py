@@ -292,12 +292,3 @@ replay_table.style.format(precision=3, na_rep=undefined)
 # %% [markdown]
 # The replay trains the authors' linear model at their learning rate: its
 # boundary is the one their script learns.
-
-# %% [markdown]
-# ## Try it yourself
-#
-# 1. Overlap the clusters more (`-p cluster_std 3.0`): does the correlation
-#    between VoG and closeness survive?
-# 2. Train the ReLU network (`-p activation relu`): in Fig. 1a, points in one
-#    linear region share a colour.
-# 3. Shorten training (`-p epochs 6`): which stage's VoG still follows the boundary?

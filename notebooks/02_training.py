@@ -254,19 +254,3 @@ summary = pd.DataFrame(
     ]
 ).set_index(["run", "window"])
 summary
-
-# %% [markdown]
-# ## Try it yourself
-#
-# 1. Train without the schedule (papermill `-y "experiments: {F: {dataset:
-#    fashion_mnist, model: lenet, epochs: 10, lr: 0.05}}"`). The accuracy
-#    curve keeps oscillating at the constant rate instead of settling after
-#    epoch 4; the chapter {doc}`11_when_claims_hold` shows what that
-#    does to VoG.
-# 2. Run the `smoke` profile's experiment (`-y "experiments: {digits:
-#    digits-mlp}"`, a preset of `vog.experiments.PRESETS`): seconds on a
-#    laptop, and every chapter can be pointed at it (`-p experiment digits-mlp`).
-# 3. Add `"label_noise": 0.2` to an experiment: the training accuracy still
-#    approaches 100% (the network memorises the shuffled labels) while the
-#    test accuracy drops; the chapter {doc}`05_memorization` asks whether VoG
-#    notices.

@@ -126,14 +126,3 @@ vog.analysis.image_grid(
 )
 plt.tight_layout()
 plt.show()
-
-# %% [markdown]
-# ## Try it yourself
-#
-# 1. Show other classes: `-p classes "[2, 6]"` (Pullover and Shirt, the pair
-#    the network confuses most). Do the highest-VoG pullovers look like shirts?
-# 2. Rank by the raw score instead of the class-normalised one (ask
-#    {func}`vog.experiments.vog_variants` for `"raw"` in the first code cell)
-#    and look at the whole-set grids: one or two classes now fill the top.
-# 3. Use the test set: replace `"train"` by `"test"` throughout (the paper's
-#    Fig. 7 shows test images); misclassified images are easier to spot there.

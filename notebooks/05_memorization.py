@@ -148,16 +148,3 @@ glue(
 )
 if require_claims:
     assert verdict.holds, verdict
-
-# %% [markdown]
-# ## Try it yourself
-#
-# 1. Compare the windows: `-p window early` and `-p window late`. Early in
-#    training the shuffled examples have not been memorised yet; watch the gap
-#    between the two means change.
-# 2. Use the signed score: set `score = variants["signed"]`. Is it the size
-#    of the deviation or its direction that separates the sets?
-# 3. Rank the training set by the score and count the shuffled examples in the
-#    top 10%: `(score >= np.quantile(score, 0.9))[noisy].mean()` against 20%,
-#    their share of the whole set (the chapter {doc}`12_compare_scores`
-#    measures this for many scores).

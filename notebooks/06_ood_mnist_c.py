@@ -236,15 +236,3 @@ glue(
 )
 if require_claims:
     assert verdict.holds, mean_auroc.to_dict()
-
-# %% [markdown]
-# ## Try it yourself
-#
-# 1. Score with the late window only (`-p window late`): three checkpoints of
-#    a converged network. Which corruptions does VoG detect better, which worse?
-# 2. Put the true label instead of the predicted one: OoD images have no
-#    label, but corrupted digits keep theirs. Replace `vog_and_msp` by
-#    `vog.compute_vog(run.checkpoints(window), (x, y), model=run.model())` for
-#    the clean and corrupted sets and compare the AUROC.
-# 3. Fit the baselines on fewer images (`-p max_fit 500`): which methods lose
-#    most, and does VoG (which needs no fit) overtake them?

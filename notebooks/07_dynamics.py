@@ -168,14 +168,3 @@ glue(
 )
 if require_claims:
     assert verdict.holds, verdict
-
-# %% [markdown]
-# ## Try it yourself
-#
-# 1. Lower the rate further (`-p low_lr 0.0003`) or raise it (`-p low_lr
-#    0.005`) and watch the early trend of the second run: does the flip need a
-#    slow start, as the supplement says for CIFAR?
-# 2. Use 5 buckets (`-p bins 5`): fewer points per curve, but each with twice
-#    the images; compare the width of the trends' intervals.
-# 3. Run the chapter on the smoke profile's MLP on digits (`-p experiment
-#    digits-mlp`): seconds on a laptop, and a very different network.

@@ -151,15 +151,3 @@ glue(
 )
 if require_claims:
     assert verdicts["seeds"].holds, stab
-
-# %% [markdown]
-# ## Try it yourself
-#
-# 1. Compare the windows: `-p window late`. Is the late ranking, taken from a
-#    converged network, more or less stable between seeds than the ranking
-#    over all checkpoints?
-# 2. Train on more data (`-p experiment fashion-lenet -y "overrides:
-#    {score_train: false}"`, about 20 minutes on two cores): does the
-#    agreement between seeds rise?
-# 3. Add a seed to `seeds` and check that the mean pairwise correlation moves
-#    by less than the spread of the pairs (the seeds are exchangeable).

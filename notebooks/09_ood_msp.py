@@ -185,15 +185,3 @@ glue(
 )
 if require_claims:
     assert verdict.holds, mean_auroc
-
-# %% [markdown]
-# ## Try it yourself
-#
-# 1. Add scikit-learn's digits as an OoD set (`-y "ood_sets: {digits: digits,
-#    MNIST: mnist}"`): two handwriting corpora. Which method tells them apart
-#    from clothing better?
-# 2. Compare the windows: `-p window early`. Early checkpoints have not
-#    learnt the classes yet; how does that change VoG's AUROC, and MSP's?
-# 3. Look at the AUPR columns: with as many OoD as in-distribution images
-#    chance is 50%; halve `n_eval` for the OoD sets only and see which
-#    metrics move.

@@ -193,14 +193,3 @@ glue(
     + " points (95%)",
     display=False,
 )
-
-# %% [markdown]
-# ## Try it yourself
-#
-# 1. Add the textures (`-y "shift_sets: {textures: textures, photos:
-#    photos}"`): regular patterns instead of photographs. Where in the
-#    ranking do they fall?
-# 2. Compare the two scores column by column in the table: for which shifted
-#    set is -MSP the better detector of the shift, and for which VoG?
-# 3. Use the early window (`-p window early`): before the network has learnt
-#    the clothing classes, is a digit any more unusual to it than a shirt?

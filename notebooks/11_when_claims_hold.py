@@ -292,12 +292,3 @@ if record_to:  # the long profile (make records): this run's tables, read by lat
 
 # %% tags=["remove-input"]
 print(gpu_command)
-
-# %% [markdown]
-# ## Try it yourself
-#
-# 1. Add a factor, `-y "factors: {'model: ResNet-18 (width 8)': {model: resnet18, width: 8}}"`:
-#    does depth move a claim beyond seed noise where the narrow ResNet did not?
-# 2. Add seeds, `-y "seeds: [0, 1, 2, 3, 4]"`: the range grows; which effects still move?
-# 3. Raise `n_test` to 10000: the intervals narrow, the seed noise does not.
-#    Which limits the conclusions at this scale?

@@ -252,15 +252,3 @@ glue("cmp_decile_best", decile.index[0], display=False)
 vog_deciles = decile.loc[[n for n in decile.index if n.startswith(("VoG", "|VoG|"))]]
 glue("cmp_decile_best_vog", vog_deciles.index[0], display=False)
 glue("cmp_decile_best_vog_trend", float(vog_deciles["trend"].iloc[0]), display=False)
-
-# %% [markdown]
-# ## Try it yourself
-#
-# 1. Score without label noise (`-y "overrides: {label_noise: 0.0}"` and
-#    delete the shuffled-label section): which scores still agree with each
-#    other?
-# 2. Give cleanlab better probabilities (`-p cv_folds 4 -p cv_epochs 10`):
-#    four more models, each trained on 75% of the data. How much does its
-#    AUROC move?
-# 3. In the test-error table, compare the early and late VoG windows with
-#    EL2N (an early score) and AUM (an average over training).

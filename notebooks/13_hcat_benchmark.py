@@ -293,11 +293,3 @@ assert detection.perfect_hcat_auprc(p_ref) < 1 - p_ref  # perfect "high = hard":
 # ## At ten times the scale (recorded)
 #
 # {glue:text}`hcat_long_status`
-
-# %% [markdown]
-# ## Try it yourself
-#
-# 1. H-CAT's full grid: `python scripts/run_notebooks.py --profile hcat 13_hcat_benchmark`
-#    (resumable). Does VoG's rank change with `p`?
-# 2. H-CAT's VoG ({mod}`vog.experiments.hardness`) uses the probability: with the logit?
-# 3. With CIFAR-10 in `data/cifar-10-batches-py`, `-p far_ood_set cifar10`: does far-OoD move?

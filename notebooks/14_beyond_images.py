@@ -291,13 +291,3 @@ if require_claims:
 # - The Gaussian OoD set is far from any real data and easy for every method;
 #   the other tabular set, with the same marginal scale per feature, and the
 #   held-out fortune topics, which share the encoder's space, are the harder tests.
-#
-# ## Try it yourself
-#
-# 1. Swap in scikit-learn's small sets: `-y "domains: {Wine: {experiment:
-#    wine-mlp, ood: [breast_cancer, gaussian]}}"`. With 133 training examples,
-#    which verdicts stay out of noise, and on how many seeds (`-y "seeds: [0, 1, 2, 3, 4]"`)?
-# 2. Compare the windows: `-p window early`. Does the early/late flip of the
-#    image chapters appear on tabular data?
-# 3. Train longer (`-y "overrides: {epochs: 20, lr_milestones: [9, 14]}"`)
-#    so the shuffled labels are memorised; watch the memorisation verdict.

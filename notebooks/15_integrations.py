@@ -290,13 +290,3 @@ page_values = {
 for key, value in page_values.items():
     glue(key, value, display=False)
 shutil.rmtree(work)  # the scores, decisions and label files of this page
-
-# %% [markdown]
-# ## Try it yourself
-#
-# 1. Train longer (`-p epochs 30`) until the MLP memorises the shuffled labels:
-#    does VoG still rank them first, and do cleanlab's label issues find them?
-# 2. Stop a Lightning run at a `ModelCheckpoint`, resume it with a new callback
-#    (`trainer.fit(..., ckpt_path=...)`) and compare its VoG.
-# 3. Mark a few images on the review page, export the JSON and run
-#    `vog apply review.json --scores scores.parquet --out dropped.txt --indices dropped`.

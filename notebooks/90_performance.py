@@ -287,14 +287,3 @@ for key, value in page.items():
 # - bfloat16 autocast keeps the ranking to a Spearman correlation of at least
 #   {glue:text}`perf_bf16_rank`; on CPUs without native bfloat16 it is slower.
 # - GPU runs recorded: {glue:text}`perf_gpu_runs` (`--device cuda --json FILE`).
-#
-# ## Try it yourself
-#
-# 1. Larger sizes: `python benchmarks/bench_scoring.py --models lenet --sizes
-#    4000 6 250`; compare `store_all / ours (peak memory)` with the table above.
-# 2. Compare the loop over checkpoints with vmap: `--methods sample_major
-#    sample_major_vmap`, and see which the default picks
-#    (`logging.getLogger("vog.scoring.vmap_route").setLevel("DEBUG")`).
-# 3. Score your own checkpoints with `vog score ... --no-fast-conv` and without,
-#    and check that the two score files agree to float32 rounding.
-# 4. Your layers' shapes: edit `SHAPES` in `benchmarks/bench_conv_route.py`.

@@ -36,6 +36,7 @@ XDIST_GROUP_FILES = {
     "tests/book/test_links.py": "smoke-book",
     "tests/book/test_notebooks.py": "smoke-book",
     "tests/book/test_verify.py": "smoke-book",
+    "tests/book/test_student.py": "smoke-book",
     "tests/book/test_paper_profile.py": "paper",
 }
 

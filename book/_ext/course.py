@@ -135,7 +135,7 @@ def _machine(t: dict[str, Any]) -> str:
 
 
 def run_time_text(chapter: str, times: list[dict[str, Any]]) -> str:
-    """"3 min in the default profile (this build: 2 cores, AMD EPYC, 2026-12-08); ..."."""
+    """The chapter's run times in words: ``3 min in the *default* profile (this build: ...)``."""
     parts = [
         f"{duration(t['chapters'][chapter])} in the *{t['profile']}* profile "
         f"({t['source']}: {_machine(t)})"

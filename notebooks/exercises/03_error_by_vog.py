@@ -38,7 +38,7 @@ glue("ex03_width_ratio", width_10 / width_5, display=False)
 # about $\sqrt{2} \approx 1.41$. Measured: a mean width of
 # {glue:text}`ex03_width_10:.1f` points with 10 buckets and
 # {glue:text}`ex03_width_5:.1f` with 5, a factor of
-# {glue:text}`ex03_width_ratio:.2f`. Where the factor is far from 1.41, the
+# {glue:text}`ex03_width_ratio:.2f`. Where the factor is far from $\sqrt{2}$, the
 # error rates differ between buckets (a proportion near 0 has a narrower
 # interval than one near 50%).
 # ````

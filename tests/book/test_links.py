@@ -44,9 +44,11 @@ def test_launch_notebook_installs_then_runs_its_source(src):
     assert "install" in code[0].metadata.get("tags", []) and REPO in code[0].source
     assert "parameters" in code[1].metadata.get("tags", [])
     assert not any(c.outputs for c in code)
-    source = jupytext.read(src)
+    source = jupytext.read(src)  # the chapter, then its exercises
+    exercises = src.parent / "exercises" / src.name
+    cells = source.cells + (jupytext.read(exercises).cells if exercises.is_file() else [])
     assert [c.source for c in nb.cells if "install" not in c.metadata.get("tags", [])] == [
-        c.source for c in source.cells
+        c.source for c in cells
     ]
     urls = vog.experiments.companion.launch_urls(src.stem)
     for url in urls.values():

@@ -199,7 +199,8 @@ def test_shown_steps_read_the_formats_of_the_pages(vb, tmp_path):
         "# ```{glue} table\n"
     )
     (tmp_path / "book" / "intro.md").write_text(
-        "See {glue:text}`executed/06_ood.ipynb::auroc:.2f` and {glue:text}`executed/06_ood.ipynb::big:.3g`."
+        "See {glue:text}`executed/06_ood.ipynb::auroc:.2f` and "
+        "{glue:text}`executed/06_ood.ipynb::big:.3g`."
     )
     shown = vb.shown_formats((tmp_path / "nb", tmp_path / "book"))
     assert shown["06_ood::auroc"] == [".1f", ".2f"]

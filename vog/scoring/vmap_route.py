@@ -16,7 +16,9 @@ process. Each decision is a :class:`VmapDecision`, listed by
 debug level.
 
 vmap holds K copies of the batch's activations at once, so it is timed only when
-K copies of the batch's inputs fit in :data:`VMAP_MAX_BYTES`; a model that
+K copies of the batch's inputs fit in :data:`VMAP_MAX_BYTES`, and only when the
+loop takes at most :data:`VMAP_TRIAL_MAX_SECONDS` on the timed examples (a
+compute-bound model gains nothing from vmap's saved overhead); a model that
 vmap cannot run (data-dependent control flow, in-place updates of buffers,
 ``.item()``) or that runs out of memory keeps the loop, with the reason
 recorded. Both routes give the same scores up to float32 rounding.
@@ -42,6 +44,7 @@ __all__ = [
     "PLAN_EXAMPLES",
     "REPEATS",
     "VMAP_MAX_BYTES",
+    "VMAP_TRIAL_MAX_SECONDS",
     "VmapDecision",
     "clear_vmap_plans",
     "lookup",
@@ -60,6 +63,12 @@ REPEATS = 2
 #: (the loop's chunk budget, ``vog.scoring.sample_major.CHUNK_BYTES``): its
 #: activations grow with K, the loop's do not.
 VMAP_MAX_BYTES = 16 * 2**20
+#: vmap is not timed when the loop already takes longer than this on the timed examples: vmap
+#: saves per-call overhead (Python, dispatch, small kernels), which is negligible beside
+#: seconds of arithmetic, while timing it would cost about ``1 + REPEATS`` such runs (a
+#: fine-tuned MiniLM: about 40 s for nothing). Small models, where vmap can win, take
+#: milliseconds here.
+VMAP_TRIAL_MAX_SECONDS = 0.5
 
 logger = logging.getLogger(__name__)
 _PLANS: PlanBook[VmapDecision] = PlanBook()
@@ -180,6 +189,11 @@ def plan_vmap(
         reason = "faster"
         if k * x.shape[0] * x[0].numel() * x.element_size() > VMAP_MAX_BYTES:
             reason = f"K copies of the batch exceed {VMAP_MAX_BYTES // 2**20} MiB"
+        elif t_loop > VMAP_TRIAL_MAX_SECONDS:
+            reason = (
+                f"the loop takes {t_loop:.2g} s on the timed examples "
+                f"(> {VMAP_TRIAL_MAX_SECONDS} s): compute-bound, vmap not timed"
+            )
         else:
             try:
                 with quiet_fallbacks():  # a trial: its speed is what is measured
