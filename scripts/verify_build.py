@@ -221,15 +221,24 @@ def make_reference(
     spread_builds: list[Path],
     record: dict | None = None,
     like: dict | None = None,
+    spread_references: list[dict] | None = None,
 ) -> dict[str, Any]:
     """The reference of ``build``: each value's text, kind, tolerances and sensitivity.
 
     ``like``: the reference of another profile whose spread was measured (the smoke
-    profile's): a value of the same name and shape takes its relative spread and its
-    sensitivity, where no spread build of this profile measured one.
+    profile's, or an earlier one of this profile): a value of the same name and shape
+    takes its relative spread and its sensitivity as a floor beside what the spread
+    builds measure.
+    ``spread_references``: earlier references of this profile written on other float
+    kernels (their ``build.kernels``) from the same chapters' code: their values count
+    as spread builds, so a value that moved between those kernels and this build's gets
+    that spread. (A chapter whose code changed since would count its change as spread:
+    pass only references whose chapters' sources are unchanged, as ``make reference``
+    does not do by itself.)
     """
     values = build_values(build)
     others = [build_values(b) for b in spread_builds]
+    others += [{k: e["text"] for k, e in r["values"].items()} for r in spread_references or []]
     borrowed = (like or {}).get("values", {})
     entries: dict[str, Any] = {}
     for name, text in values.items():
@@ -239,7 +248,7 @@ def make_reference(
         spread = [0.0] * len(numbers)
         sensitive = None
         other_entry = borrowed.get(name)
-        if not others and other_entry is not None:
+        if other_entry is not None:  # a floor beside what the spread builds measure
             sk, nums, _ = split_value(other_entry["text"])
             if sk == skeleton and len(nums) == len(numbers):
                 spread = [
@@ -281,6 +290,10 @@ def make_reference(
         "written": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "build": _record_summary(build) if record is None else record,
         "spread_builds": len(spread_builds),
+        "spread_references": [
+            {k: (r.get("build") or {}).get(k) for k in ("commit", "date", "cpu", "kernels")}
+            for r in spread_references or []
+        ],
         "rules": {
             "rtol": RTOL,
             "abs_tol": ABS_TOL,
@@ -405,6 +418,14 @@ def main(argv: list[str] | None = None) -> int:
         if name == "write":
             p.add_argument("--spread", type=Path, nargs="*", default=[])
             p.add_argument("--like", type=Path, help="borrow spreads from this reference")
+            p.add_argument(
+                "--spread-reference",
+                type=Path,
+                nargs="*",
+                default=[],
+                help="earlier references of this profile on other kernels: their values "
+                "count as spread builds",
+            )
     p = sub.add_parser("spread-build")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--profile", default="smoke")
@@ -415,7 +436,10 @@ def main(argv: list[str] | None = None) -> int:
     path = args.reference or REFERENCE_DIR / f"{args.profile}.json"
     if args.command == "write":
         like = json.loads(args.like.read_text()) if args.like else None
-        ref = make_reference(args.build, args.profile, list(args.spread), like=like)
+        earlier = [json.loads(p.read_text()) for p in args.spread_reference]
+        ref = make_reference(
+            args.build, args.profile, list(args.spread), like=like, spread_references=earlier
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(ref, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
