@@ -188,10 +188,12 @@ def plan_markdown(
                     f"- Time to run them all in the *{t['profile']}* profile: "
                     f"{duration(sum(known))} ({t['source']}: {_machine(t)})"
                 )
-        asked = [(c, t, lab) for c in chapters for t, lab in exercises_of.get(c, [])]
-        if asked:
+        if any(exercises_of.get(c) for c in chapters):
             lines.append("- Exercises:")
-            lines += [f"  - {{ref}}`{lab}` ({title})" for _, title, lab in asked]
+            for c in chapters:
+                asked = [f"{{ref}}`{title} <{lab}>`" for title, lab in exercises_of.get(c, [])]
+                if asked:
+                    lines.append(f"  - {{doc}}`executed/{c}`: " + "; ".join(asked))
         lines.append("")
     return "\n".join(lines)
 

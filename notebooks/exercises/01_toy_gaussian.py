@@ -7,6 +7,7 @@
 #
 # ```{exercise} Which stage follows the boundary?
 # :label: ex-01-stage
+# :nonumber:
 #
 # From `corr`, which stage's VoG correlates most with closeness to the learned
 # boundary, on the training and on the test points? Then shorten training to
@@ -56,6 +57,7 @@ glue("ex01_best_short", max(short_rho, key=short_rho.get), display=False)
 # %% [markdown]
 # ```{exercise} Points on the wrong side
 # :label: ex-01-wrong
+# :nonumber:
 #
 # The clusters overlap, so the final model misclassifies some training points:
 # more with more overlap (`-p cluster_std 3.0`). How many does it misclassify
@@ -99,6 +101,7 @@ glue("ex01_wrong_pct", pct, display=False)
 # %% [markdown]
 # ```{exercise} Smooth or piecewise linear?
 # :label: ex-01-relu
+# :nonumber:
 #
 # With ReLU (`-p activation relu`) the points of one linear region share their
 # input gradient, so in Fig. 1a they share a colour. From `variants_table`,

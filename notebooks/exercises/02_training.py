@@ -7,6 +7,7 @@
 #
 # ```{exercise} Does the accuracy settle after the drop?
 # :label: ex-02-schedule
+# :nonumber:
 #
 # From each run's `history`, take the test accuracy's change from one epoch to
 # the next (in points). Average its size before and after the first epoch
@@ -53,6 +54,7 @@ glue("ex02_n_runs", len(runs), display=False)
 # %% [markdown]
 # ```{exercise} How early is the early window?
 # :label: ex-02-early
+# :nonumber:
 #
 # The paper's CIFAR-10 network reaches 44.65% test accuracy after its early
 # window and 89.57% at the end. From `table`, compute for each run the test
@@ -91,6 +93,7 @@ glue("ex02_early_share", early_share, display=False)
 # %% [markdown]
 # ```{exercise} Do the windows rank the test images alike?
 # :label: ex-02-windows
+# :nonumber:
 #
 # For the first run, class-normalise the test set's VoG of the early and of
 # the late window ({func}`vog.experiments.vog_variants`, `"signed"`). Compute

@@ -7,6 +7,7 @@
 #
 # ```{exercise} Fewer, larger buckets
 # :label: ex-03-bins
+# :nonumber:
 #
 # Cut the test images into 5 VoG buckets instead of 10 with
 # {func}`vog.analysis.bootstrap_percentile_errors` (the chapter's `n_boot`).
@@ -25,7 +26,7 @@ five = vog.analysis.bootstrap_percentile_errors(normalised[window], correct, bin
 width_10, width_5 = mean_width(curves[window]), mean_width(five)
 glue("ex03_width_10", width_10, display=False)
 glue("ex03_width_5", width_5, display=False)
-glue("ex03_width_ratio", width_10 / width_5, display=False)
+glue("ex03_width_ratio", width_10 / width_5 if width_5 else float("nan"), display=False)
 ### END SOLUTION
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "ex-03-bins-answer", "locked": false, "schema_version": 3, "solution": true}
@@ -47,6 +48,7 @@ glue("ex03_width_ratio", width_10 / width_5, display=False)
 # %% [markdown]
 # ```{exercise} Without class normalisation
 # :label: ex-03-raw
+# :nonumber:
 #
 # The paper normalises VoG within each class (Eq. 4). Score the test set with
 # the *raw* VoG instead (`vog.experiments.vog_variants(run, "test", window,
@@ -87,6 +89,7 @@ glue("ex03_signed_top", float(tails[window]["top 10%"]), display=False)
 # %% [markdown]
 # ```{exercise} Which window carries the signal?
 # :label: ex-03-window
+# :nonumber:
 #
 # Fig. 4 draws three windows. From `curves`, read the trend (the Spearman
 # correlation of bucket and error) of each window with its interval. Which

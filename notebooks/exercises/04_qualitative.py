@@ -7,6 +7,7 @@
 #
 # ```{exercise} The pair the network confuses most
 # :label: ex-04-pair
+# :nonumber:
 #
 # From the final model's test predictions (`run.predictions["test"]`), find
 # the ordered pair of classes (true class *a*, predicted class *b*) with the
@@ -56,6 +57,7 @@ glue("ex04_k", k, display=False)
 # %% [markdown]
 # ```{exercise} Raw or class-normalised at the top
 # :label: ex-04-raw
+# :nonumber:
 #
 # Rank the whole training set by the *raw* late VoG
 # ({func}`vog.experiments.vog_variants` with `names=("raw",)`) instead of the
@@ -96,6 +98,7 @@ for name, s in (("raw", raw), ("signed", scores["late"])):
 # %% [markdown]
 # ```{exercise} Errors at the top of the test set
 # :label: ex-04-test
+# :nonumber:
 #
 # The paper's Fig. 7 shows test images. Among the `k` highest late-VoG *test*
 # images (class-normalised), how many does the final model misclassify

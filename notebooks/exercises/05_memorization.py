@@ -7,6 +7,7 @@
 #
 # ```{exercise} The gap in each window
 # :label: ex-05-window
+# :nonumber:
 #
 # Early in training the shuffled examples have not been memorised yet. For
 # each of the run's windows (`run.windows()`), compare the mean
@@ -52,6 +53,7 @@ glue("ex05_early_end", early_end, display=False)
 # %% [markdown]
 # ```{exercise} Size or direction?
 # :label: ex-05-sign
+# :nonumber:
 #
 # The chapter compares the absolute score. How well does each score, |z|
 # (`variants["absolute"]`) and the signed z (`variants["signed"]`), flag the
@@ -92,6 +94,7 @@ glue("ex05_better", "|z|" if auroc_abs > auroc_signed else "the signed z", displ
 # %% [markdown]
 # ```{exercise} An auditor's top 10%
 # :label: ex-05-audit
+# :nonumber:
 #
 # An auditor reviews the 10% of training examples with the highest score. What
 # share of them have shuffled labels, for |z| and for the signed z

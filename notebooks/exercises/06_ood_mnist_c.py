@@ -7,6 +7,7 @@
 #
 # ```{exercise} Which corruptions does VoG miss?
 # :label: ex-06-miss
+# :nonumber:
 #
 # From `per` (AUROC per corruption, in %), list the corruptions on which VoG
 # stays below 60% AUROC, and name the one it detects best. On how many of the
@@ -45,6 +46,7 @@ glue("ex06_n_sets", len(per), display=False)
 # %% [markdown]
 # ```{exercise} The true label instead of the predicted one
 # :label: ex-06-label
+# :nonumber:
 #
 # OoD images have no label, but corrupted digits keep theirs. On the
 # corruption where VoG is weakest, score the clean and the corrupted images
@@ -91,6 +93,7 @@ glue("ex06_wrong_in", 100 * (clean_res.predictions != y).float().mean().item(), 
 # %% [markdown]
 # ```{exercise} Baselines fitted on fewer images
 # :label: ex-06-fit
+# :nonumber:
 #
 # Fit the two baselines of the paper's claim, PCA and KDE, on a sixth of the
 # chapter's `max_fit` images (`-p max_fit 500` in the `default` profile) with

@@ -7,6 +7,7 @@
 #
 # ```{exercise} Does the flip need a slow start?
 # :label: ex-07-lr
+# :nonumber:
 #
 # The supplement sees the early trend of CIFAR only at a low learning rate. From the
 # chapter's table `trends`, compare the early trend of both runs with its 95%
@@ -54,6 +55,7 @@ glue("ex07_below", "lies" if low["trend_high"] < 0 else "does not lie", display=
 # %% [markdown]
 # ```{exercise} Fewer, larger buckets
 # :label: ex-07-bins
+# :nonumber:
 #
 # Recompute the usual run's early and late trends with 5 buckets (10 if the chapter
 # already uses 5) with {func}`vog.analysis.bootstrap_percentile_errors` and the
@@ -99,6 +101,7 @@ glue("ex07_many", many, display=False)
 # %% [markdown]
 # ```{exercise} A flip of the error, or of the ranking?
 # :label: ex-07-agree
+# :nonumber:
 #
 # The flip says that the test images with high VoG early are easy, and those with
 # high VoG late are hard. Do the two windows then rank the test set in opposite

@@ -7,6 +7,7 @@
 #
 # ```{exercise} Which window ranks most stably?
 # :label: ex-08-window
+# :nonumber:
 #
 # Check the stability of the ranking between the seeds for each of the three VoG
 # windows, `early`, `late` and `all` (the raw scores are in
@@ -47,6 +48,7 @@ glue("ex08_late_word", "more" if agree["late"] > agree["all"] else "less", displ
 # %% [markdown]
 # ```{exercise} Seeds or batch sizes?
 # :label: ex-08-batch
+# :nonumber:
 #
 # The table `stab` measures the spread of VoG across the seeds and across the batch
 # sizes. Which of the two changes the ranking more (the lower mean pairwise Spearman
@@ -84,6 +86,7 @@ glue("ex08_moves_spread", spread.idxmax(), display=False)
 # %% [markdown]
 # ```{exercise} An auditor's top decile
 # :label: ex-08-top
+# :nonumber:
 #
 # An auditor reviews the 10% of the test images with the highest class-normalised
 # VoG (`vog.experiments.vog_variants(run, "test", window, names=("signed",))`). For

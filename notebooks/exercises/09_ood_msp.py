@@ -7,6 +7,7 @@
 #
 # ```{exercise} The hardest OoD set
 # :label: ex-09-sets
+# :nonumber:
 #
 # From the AUROC column of `table`, find for VoG and for MSP the OoD set (and model)
 # each detects worst, and the set on which VoG's lead over MSP is largest. Is the
@@ -42,6 +43,7 @@ glue("ex09_lead", float(lead.max()), display=False)
 # %% [markdown]
 # ```{exercise} Before the classes are learnt
 # :label: ex-09-early
+# :nonumber:
 #
 # Score the first model with the early window instead (`run.checkpoints("early")` in
 # {func}`vog.analysis.vog_and_msp`; MSP then comes from the last early checkpoint).
@@ -67,7 +69,7 @@ early_auroc = pd.DataFrame(
     }
 ).T
 early_mean = 100 * early_auroc.mean()
-chapter_mean = table.loc[arch, "auroc"].groupby(level="method").mean()
+chapter_mean = table.sort_index().loc[arch, "auroc"].groupby(level="method").mean()
 word = {m: "lower" if early_mean[m] < chapter_mean[m] else "higher" for m in ("VoG", "MSP")}
 glue("ex09_early_vog", float(early_mean["VoG"]), display=False)
 glue("ex09_early_msp", float(early_mean["MSP"]), display=False)
@@ -97,6 +99,7 @@ glue("ex09_early_n", k, display=False)
 # %% [markdown]
 # ```{exercise} Halve the OoD sets
 # :label: ex-09-aupr
+# :nonumber:
 #
 # AUPR depends on how many images of each kind there are; AUROC does not. Keep the
 # chapter's scores (`scored`), drop the second half of every OoD set, and recompute

@@ -7,6 +7,7 @@
 #
 # ```{exercise} VoG or -MSP, set by set
 # :label: ex-10-method
+# :nonumber:
 #
 # For each shifted set, compare the two scores as detectors of the shift: the top
 # minus the bottom quartile share (from `table`) and the AUROC of telling the
@@ -45,6 +46,7 @@ glue("ex10_method", "; ".join(lines), display=False)
 # %% [markdown]
 # ```{exercise} Before the classes are learnt
 # :label: ex-10-early
+# :nonumber:
 #
 # Score the same images with VoG over the early window (`run.checkpoints("early")`
 # in {func}`vog.analysis.vog_and_msp`) and cut them into quartiles
@@ -84,6 +86,7 @@ glue("ex10_early", "; ".join(lines), display=False)
 # %% [markdown]
 # ```{exercise} Textures
 # :label: ex-10-textures
+# :nonumber:
 #
 # Add a third shifted set, the textures (`vog.datasets.load_ood_set("textures",
 # like=like, n=..., root=data_root, seed=1)`): regular patterns instead of

@@ -7,6 +7,7 @@
 #
 # ```{exercise} What the model factor moves
 # :label: ex-11-model
+# :nonumber:
 #
 # The design changes the model in the columns whose name starts with `model:`.
 # From `effects`, list for each such column the claims it moves beyond seed
@@ -58,6 +59,7 @@ glue("ex11_model_moves", ". ".join(lines) or "the design has no model column", d
 # %% [markdown]
 # ```{exercise} More seeds, a wider noise floor
 # :label: ex-11-seeds
+# :nonumber:
 #
 # The seed noise is a *range* (largest minus smallest estimate over the seeds),
 # and a range can only grow as seeds are added. If an estimate varies over
@@ -105,6 +107,7 @@ glue("ex11_kept", kept_text or "none", display=False)
 # %% [markdown]
 # ```{exercise} Intervals or seeds: which limits?
 # :label: ex-11-ntest
+# :nonumber:
 #
 # The error and flip claims bootstrap over the `n_test` scored test images,
 # so their effects' intervals narrow as $1/\sqrt{n}$; the seed noise does not

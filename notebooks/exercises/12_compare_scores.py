@@ -7,6 +7,7 @@
 #
 # ```{exercise} Whom does VoG agree with?
 # :label: ex-12-agree
+# :nonumber:
 #
 # On the training set, which of the other (non-VoG) scores does the best VoG variant
 # for the shuffled labels (`best_vog`) agree with most (the highest Spearman
@@ -50,6 +51,7 @@ glue("ex12_closer", "closer" if within > between else "no closer", display=False
 # %% [markdown]
 # ```{exercise} cleanlab's budget
 # :label: ex-12-budget
+# :nonumber:
 #
 # `find_label_issues` flags a number of training images (`issues`). Give every score
 # the same budget: the precision among its as many highest-scored images
@@ -98,6 +100,7 @@ glue("ex12_best_at_k_value", float(at_k.max()), display=False)
 # %% [markdown]
 # ```{exercise} Early, late and averaged scores
 # :label: ex-12-windows
+# :nonumber:
 #
 # In the test-error table `decile`, compare the class-normalised VoG of the early and
 # of the late window with EL2N (an early score) and AUM (an average over training).

@@ -7,6 +7,7 @@
 #
 # ```{exercise} VoG's place at each proportion
 # :label: ex-13-rank
+# :nonumber:
 #
 # H-CAT's full grid (`python scripts/run_notebooks.py --profile hcat
 # 13_hcat_benchmark`, resumable, hours) perturbs five shares `p`. Write the
@@ -52,6 +53,7 @@ glue("ex13_rank_change", change, display=False)
 # %% [markdown]
 # ```{exercise} H-CAT's VoG with the logit
 # :label: ex-13-logit
+# :nonumber:
 #
 # H-CAT's VoG differentiates the softmax *probability*, from snapshots after
 # epochs 1, 3 and 5, without class normalisation. Changing only its target to
@@ -100,6 +102,7 @@ glue("ex13_hcat_epochs", hcat_epochs, display=False)
 # %% [markdown]
 # ```{exercise} Far-OoD images
 # :label: ex-13-far
+# :nonumber:
 #
 # H-CAT's far-OoD images are CIFAR-10 photographs; offline, this chapter
 # replaces them with crops of scikit-image's photographs (`far_ood_set`). On

@@ -7,6 +7,7 @@
 #
 # ```{exercise} Which verdicts survive the seeds?
 # :label: ex-14-seeds
+# :nonumber:
 #
 # From {func}`vog.experiments.domain_findings.spread_table` (its `verdicts`
 # column), count per replicated domain the (claim, target) rows whose verdict
@@ -58,6 +59,7 @@ glue("ex14_smallest_fewest", "yes" if fewest else "no", display=False)
 # %% [markdown]
 # ```{exercise} The early/late flip off images
 # :label: ex-14-flip
+# :nonumber:
 #
 # The image chapters find that error falls with VoG of the early epochs and
 # rises with VoG of the late ones ({doc}`07_dynamics`). Each domain's run
@@ -100,6 +102,7 @@ glue("ex14_flips", "; ".join(flips), display=False)
 # %% [markdown]
 # ```{exercise} Did the twins memorise?
 # :label: ex-14-fit
+# :nonumber:
 #
 # The paper's memorisation claim (Sec. 4.1) is about shuffled labels the
 # network has *memorised*. Training longer (`-y "overrides: {epochs: 20,

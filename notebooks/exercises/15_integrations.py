@@ -7,6 +7,7 @@
 #
 # ```{exercise} How far from memorised?
 # :label: ex-15-fit
+# :nonumber:
 #
 # Training longer (`-p epochs 30`) lets the MLP fit the shuffled labels. First
 # measure where this run stands: with the Lightning model `module`, which share
@@ -47,6 +48,7 @@ glue("ex15_fit_clean", 100 * (pred == y_train)[~noisy].float().mean().item(), di
 # %% [markdown]
 # ```{exercise} Resuming the callback's state
 # :label: ex-15-resume
+# :nonumber:
 #
 # Lightning saves `pl_vog.state_dict()` in its checkpoints and, on
 # `trainer.fit(..., ckpt_path=...)`, hands it to the new callback's
@@ -92,6 +94,7 @@ glue("ex15_resume_auroc", same_flag, display=False)
 # %% [markdown]
 # ```{exercise} Removing instead of relabelling
 # :label: ex-15-drop
+# :nonumber:
 #
 # The review page also exports decisions to *remove* examples. Take the
 # oracle's decisions on the reviewed queue `top`

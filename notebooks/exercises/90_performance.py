@@ -8,6 +8,7 @@
 #
 # ```{exercise} Memory against N x K
 # :label: ex-90-memory
+# :nonumber:
 #
 # Storing every gradient map costs memory in proportion to N x K (examples
 # times checkpoints); ours grows with N alone. Before running larger sizes
@@ -60,6 +61,7 @@ glue("ex90_lenet_expect", expect, display=False)
 # %% [markdown]
 # ```{exercise} Loop or vmap over the checkpoints
 # :label: ex-90-vmap
+# :nonumber:
 #
 # The default times the K checkpoints looped and vmapped on the first batch
 # and keeps the faster ({mod}`vog.scoring.vmap_route`). From `loops` (this
@@ -103,6 +105,7 @@ glue("ex90_vmap_agree", f"{sum(agree)} of {len(agree)}", display=False)
 # %% [markdown]
 # ```{exercise} Do the convolution routes change the scores?
 # :label: ex-90-fastconv
+# :nonumber:
 #
 # `vog score ... --no-fast-conv` keeps autograd's convolution kernels; the
 # default may send layers through the forward route. Instead of scoring twice,
@@ -155,6 +158,7 @@ glue("ex90_within", "yes" if worst.max() < eps else "no", display=False)
 # %% [markdown]
 # ```{exercise} Which layer shapes favour the forward route?
 # :label: ex-90-shapes
+# :nonumber:
 #
 # `benchmarks/bench_conv_route.py` times each shape of its `SHAPES` both ways.
 # In the latest run (`conv_runs[Path(conv_route).stem]`,

@@ -260,7 +260,7 @@ def test_the_box_and_the_plan_link_what_they_name(course):
     )
     assert "**Session 1: S** (90 minutes)" in plan and "{doc}`executed/03_x`" in plan
     assert "Time to run them all in the *smoke* profile: 2 min" in plan
-    assert "{ref}`ex-03-demo` (A demo)" in plan
+    assert "  - {doc}`executed/03_x`: {ref}`A demo <ex-03-demo>`" in plan
     nb = {
         "cells": [{"cell_type": "markdown", "source": "```{exercise} A demo\n:label: ex-03-demo\n"}]
     }

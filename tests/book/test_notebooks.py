@@ -117,16 +117,6 @@ def test_a_profile_can_be_a_file_of_its_own(tmp_path, notebook_runner):
 
 
 @pytest.mark.parametrize("src", NOTEBOOKS, ids=lambda p: p.stem)
-def test_every_chapter_ends_with_exercises(src):
-    nb = jupytext.read(src)
-    last = nb.cells[-1]
-    assert last.cell_type == "markdown" and "## Try it yourself" in last.source
-    exercises = last.source.split("## Try it yourself", 1)[1]
-    numbered = [line for line in exercises.splitlines() if line[:3] in ("1. ", "2. ", "3. ")]
-    assert 2 <= len(numbered) <= 3, numbered
-
-
-@pytest.mark.parametrize("src", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_chapter_offers_its_launch_links(src):
     nb = jupytext.read(src)
     cells = [c for c in nb.cells if "launch_links" in c.source]
