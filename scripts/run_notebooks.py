@@ -149,7 +149,8 @@ def run_notebook(
 ) -> Path:
     """Execute the chapter ``source`` (or the notebook ``nb`` made from it, e.g. its student
     edition) into ``out_dir/<chapter>.ipynb``; raise if a cell raised."""
-    nb = chapter_notebook.read_chapter(source) if nb is None else nbformat.from_dict(nb)
+    exercises = source.parent / "exercises"  # beside the chapter (--notebooks DIR: DIR/exercises)
+    nb = chapter_notebook.read_chapter(source, exercises) if nb is None else nbformat.from_dict(nb)
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",

@@ -15,9 +15,9 @@ number replaced by ``#``, and its *numbers*:
   the end points of a 95% interval written ``[a, b]``, at least half its
   width (an estimate may move by up to half the width of its own interval);
   and a bare number that the pages show only through a format (``{glue:text}`key:.1f```)
-  may move by half a unit of the finest digit shown (:func:`shown_steps`): a
-  drift the reader cannot see is not a published change (48.9653 and 48.9587 both
-  read "49.0");
+  may move by half a unit of the finest digit shown (:func:`shown_step`), so the
+  number a reader sees changes by at most one in its last digit: a drift below the
+  page's precision is not a published change (48.9653 and 48.9587 both read "49.0");
 - **figures** (``<Figure ...>``) are not compared; **timings** (chapter
   ``90_performance``'s measurements and keys naming seconds, speed or
   time) are printed separately and never fail.
@@ -82,10 +82,10 @@ PORTABLE_KERNELS = {
 #: worker, inherited by the notebook kernels): the reference is written from a build like it,
 #: since some runs of the smoke profile end differently with another thread count.
 TEST_THREADS = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-#: Where the pages show glued values: the chapters (a key belongs to its own chapter) and the
-#: book's own pages (keys named ``executed/<chapter>.ipynb::key``).
-PAGE_SOURCES = (ROOT / "notebooks", ROOT / "book")
-_GLUE_ROLE = re.compile(r"\{glue(?::(\w+))?\}`([^`]+)`")
+#: Where the pages show glued values: the chapters and their exercises (a key belongs to its own
+#: chapter) and the book's own pages (keys named ``executed/<chapter>.ipynb::key``).
+PAGE_SOURCES = (ROOT / "notebooks", ROOT / "notebooks" / "exercises", ROOT / "book")
+_GLUE_ROLE = re.compile(r"\{glue(?::(\w*))?\}`([^`]+)`")
 _GLUE_DIRECTIVE = re.compile(r"```\{glue(?::\w+)?\}\s+(\S+)")
 _FORMAT = re.compile(r"^[ +\-]?[,_]?(?:\.(\d+))?([fFeEgG%d])$")
 _NUMBER = re.compile(r"[-+−]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|\bnan\b|\binf\b")
@@ -256,8 +256,11 @@ def make_reference(
                     for x, y, s in zip(numbers, nums, other_entry["spread"], strict=True)
                 ]
             if other_entry["sensitive"]:
+                said = other_entry["sensitive"]
                 sensitive = (
-                    f"sensitive in the {like['profile']} profile: {other_entry['sensitive']}"
+                    said
+                    if said.startswith("sensitive in the ")
+                    else f"sensitive in the {like['profile']} profile: {said}"
                 )
         for other in others:
             if name not in other:

@@ -36,7 +36,7 @@ REFERENCE_DIR = "reference"
 EXECUTED = "book/executed"
 WORDS_PER_MINUTE = 200
 NEEDS = ("necessary", "helpful")
-_EXERCISE = re.compile(r"```\{exercise\}\s*([^\n]*)\n:label:\s*(\S+)")
+_EXERCISE = re.compile(r"```\{exercise\}[ \t]*([^\n]*)\n:label:\s*(\S+)")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
 _ROLE = re.compile(r"\{[a-z:]+\}`[^`]*`")
 
@@ -47,6 +47,10 @@ def load_course(path: Path) -> dict[str, Any]:
         course = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ValueError(f"{path}: not a readable course file ({exc})") from exc
+    for i, session in enumerate(course.get("sessions") or [], start=1):
+        missing = [k for k in ("title", "minutes", "aim", "chapters") if k not in session]
+        if missing:
+            raise ValueError(f"{path}: session {i} lacks {missing}")
     for name, entry in (course.get("chapters") or {}).items():
         goals = entry.get("learn") or []
         if not 2 <= len(goals) <= 4:
@@ -90,6 +94,19 @@ def duration(seconds: float) -> str:
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable JSON file ({exc})") from exc
+
+
+def time_sources(root: Path) -> list[Path]:
+    """The files the run times are read from (the pages depend on them)."""
+    record = root / RECORD_FILE
+    return ([record] if record.is_file() else []) + sorted((root / REFERENCE_DIR).glob("*.json"))
+
+
 def build_times(root: Path) -> list[dict[str, Any]]:
     """The chapter times known to this build, this build's first: one entry per profile.
 
@@ -99,7 +116,7 @@ def build_times(root: Path) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     record = root / RECORD_FILE
     if record.is_file():
-        rec = json.loads(record.read_text())
+        rec = _json(record)
         found.append(
             {
                 "profile": rec.get("profile"),
@@ -111,7 +128,7 @@ def build_times(root: Path) -> list[dict[str, Any]]:
             }
         )
     for path in sorted((root / REFERENCE_DIR).glob("*.json")):
-        ref = json.loads(path.read_text())
+        ref = _json(path)
         build = ref.get("build") or {}
         if not build.get("chapters") or any(f["profile"] == ref.get("profile") for f in found):
             continue
@@ -219,8 +236,9 @@ class ChapterGoals(SphinxDirective):
         if entry is None:
             raise self.error(f"{COURSE_FILE} has no entry for chapter {chapter!r}")
         path = Path(self.env.doc2path(self.env.docname))
-        self.env.note_dependency(str(root / COURSE_FILE))
-        n_words = words(json.loads(path.read_text())) if path.suffix == ".ipynb" else 0
+        for dep in (root / COURSE_FILE, *time_sources(root)):
+            self.env.note_dependency(str(dep))
+        n_words = words(_json(path)) if path.suffix == ".ipynb" else 0
         return _parse(self, goals_markdown(chapter, entry, n_words, build_times(root)))
 
 
@@ -230,11 +248,13 @@ class CoursePlan(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         root = _root(self)
         course = load_course(root / COURSE_FILE)
-        self.env.note_dependency(str(root / COURSE_FILE))
         found = {}
         for path in sorted((root / EXECUTED).glob("[0-9]*.ipynb")):
             if not path.name.endswith(".failed.ipynb"):
-                found[path.stem] = exercises(json.loads(path.read_text()))
+                found[path.stem] = exercises(_json(path))
+                self.env.note_dependency(str(path))
+        for dep in (root / COURSE_FILE, *time_sources(root)):
+            self.env.note_dependency(str(dep))
         return _parse(self, plan_markdown(course, build_times(root), found))
 
 

@@ -22,6 +22,7 @@
 rho = corr["spearman_rho"]
 glue("ex01_best_train", rho["train"].idxmax(), display=False)
 glue("ex01_best_test", rho["test"].idxmax(), display=False)
+glue("ex01_epochs", int(epochs), display=False)
 glue("ex01_rho_stages", ", ".join(f"{w} {r:.2f}" for w, r in rho["train"].items()), display=False)
 
 torch.manual_seed(seed)  # the chapter's initialisation
@@ -43,7 +44,7 @@ glue("ex01_best_short", max(short_rho, key=short_rho.get), display=False)
 # ````{solution} ex-01-stage
 # :class: dropdown
 #
-# After 15 epochs the Spearman correlations of the training points are
+# After {glue:text}`ex01_epochs` epochs the Spearman correlations of the training points are
 # {glue:text}`ex01_rho_stages`; the highest is the
 # **{glue:text}`ex01_best_train`** stage on the training points and the
 # **{glue:text}`ex01_best_test`** stage on the test points. After 6 epochs:

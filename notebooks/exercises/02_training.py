@@ -27,7 +27,7 @@ for name, r in runs.items():
     cut = int(dropped[0]) if len(dropped) else len(h) // 2
     before, after = change.iloc[1:cut].mean(), change.iloc[cut:].mean()
     n_settled += int(after < before)
-    how = "lr / 10" if len(dropped) else "constant lr, cut"
+    how = f"lr x {h['lr'].iloc[cut] / h['lr'].iloc[0]:g}" if len(dropped) else "constant lr, cut"
     steps.append(f"{name}: {before:.2f} before, {after:.2f} after ({how} at epoch {cut})")
 glue("ex02_steps", "; ".join(steps), display=False)
 glue("ex02_n_settled", n_settled, display=False)
@@ -41,8 +41,8 @@ glue("ex02_n_runs", len(runs), display=False)
 #
 # Mean size of the test accuracy's step, in points per epoch:
 # {glue:text}`ex02_steps`. The steps are smaller after the cut in
-# {glue:text}`ex02_n_settled` of {glue:text}`ex02_n_runs` runs. A learning rate
-# ten times smaller moves the weights by steps about ten times smaller, so after a
+# {glue:text}`ex02_n_settled` of {glue:text}`ex02_n_runs` runs. A smaller learning
+# rate moves the weights by proportionally smaller steps, so after a
 # drop the accuracy can only creep; a run that is already converged before the
 # cut settles without one. At a constant rate nothing shrinks the steps: expect
 # the curve to keep oscillating to the last epoch, and the late checkpoints

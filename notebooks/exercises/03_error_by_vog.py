@@ -9,11 +9,11 @@
 # :label: ex-03-bins
 # :nonumber:
 #
-# Cut the test images into 5 VoG buckets instead of 10 with
-# {func}`vog.analysis.bootstrap_percentile_errors` (the chapter's `n_boot`).
-# Each bucket now holds twice as many images. By what factor should the 95%
-# intervals narrow? Compare the mean interval width of the 5 buckets with that
-# of the 10.
+# Cut the test images into half as many VoG buckets as the chapter's `bins`
+# (`bins // 2`) with {func}`vog.analysis.bootstrap_percentile_errors` (the
+# chapter's `n_boot`). Each bucket now holds twice as many images. By what
+# factor should the 95% intervals narrow? Compare the mean interval width of the
+# larger buckets with that of the chapter's.
 # ```
 
 # %% tags=["hide-cell"] nbgrader={"grade": false, "grade_id": "ex-03-bins-code", "locked": false, "schema_version": 3, "solution": true}
@@ -22,11 +22,17 @@ def mean_width(b):
     return float((b["high"] - b["low"]).mean()) * 100
 
 
-five = vog.analysis.bootstrap_percentile_errors(normalised[window], correct, bins=5, n_boot=n_boot)
-width_10, width_5 = mean_width(curves[window]), mean_width(five)
-glue("ex03_width_10", width_10, display=False)
-glue("ex03_width_5", width_5, display=False)
-glue("ex03_width_ratio", width_10 / width_5 if width_5 else float("nan"), display=False)
+half = max(bins // 2, 1)
+larger = vog.analysis.bootstrap_percentile_errors(
+    normalised[window], correct, bins=half, n_boot=n_boot
+)
+width_small, width_large = mean_width(curves[window]), mean_width(larger)  # curves: `bins`
+glue("ex03_bins", int(bins), display=False)
+glue("ex03_half", int(half), display=False)
+glue("ex03_width_chapter", width_small, display=False)
+glue("ex03_width_half", width_large, display=False)
+ratio = width_small / width_large if width_large else float("nan")
+glue("ex03_width_ratio", ratio, display=False)
 ### END SOLUTION
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "ex-03-bins-answer", "locked": false, "schema_version": 3, "solution": true}
@@ -37,8 +43,8 @@ glue("ex03_width_ratio", width_10 / width_5 if width_5 else float("nan"), displa
 # A bucket's error is a proportion: its standard error falls with the square
 # root of the bucket's size, so twice the images should narrow the interval by
 # about $\sqrt{2} \approx 1.41$. Measured: a mean width of
-# {glue:text}`ex03_width_10:.1f` points with 10 buckets and
-# {glue:text}`ex03_width_5:.1f` with 5, a factor of
+# {glue:text}`ex03_width_chapter:.1f` points with {glue:text}`ex03_bins` buckets and
+# {glue:text}`ex03_width_half:.1f` with {glue:text}`ex03_half`, a factor of
 # {glue:text}`ex03_width_ratio:.2f`. Where the factor is far from $\sqrt{2}$, the
 # error rates differ between buckets (a proportion near 0 has a narrower
 # interval than one near 50%).
@@ -114,8 +120,8 @@ glue(
 # ````{solution} ex-03-window
 # :class: dropdown
 #
-# The trends with their 95% intervals: {glue:text}`ex03_trends`. The window with
-# the clearest rise (the highest lower bound) is **{glue:text}`ex03_best_window`**.
+# The trends with their 95% intervals: {glue:text}`ex03_trends`. The window whose
+# trend has the highest lower bound is **{glue:text}`ex03_best_window`**.
 # The paper finds the late and whole-training windows rank hard examples, while
 # the early window ranks them the other way round ({doc}`07_dynamics`).
 # ````

@@ -11,7 +11,7 @@
 #
 # From `per` (AUROC per corruption, in %), list the corruptions on which VoG
 # stays below 60% AUROC, and name the one it detects best. On how many of the
-# 15 corruptions does the final model's MSP, which needs no checkpoints, do
+# corruptions does the final model's MSP, which needs no checkpoints, do
 # better than VoG?
 # ```
 

@@ -63,13 +63,14 @@ glue("ex12_closer", "closer" if within > between else "no closer", display=False
 # %% tags=["hide-cell"] nbgrader={"grade": false, "grade_id": "ex-12-budget-code", "locked": false, "schema_version": 3, "solution": true}
 ### BEGIN SOLUTION
 k, n = int(issues.sum()), len(noisy)
-key = f"precision@{100 * k / n:g}%"
-at_k = pd.Series(
-    {
-        s: 100 * vog.analysis.detection_metrics(v, noisy, budgets=(k / n,))[key]
-        for s, v in train_scores.items()
-    }
-)
+
+
+def precision_at_k(v):
+    m = vog.analysis.detection_metrics(v, noisy, budgets=(k / n,))
+    return 100 * next(x for name, x in m.items() if name.startswith("precision@"))
+
+
+at_k = pd.Series({s: precision_at_k(v) for s, v in train_scores.items()})
 cleanlab_precision = found["precision (%)"]
 glue("ex12_k", k, display=False)
 glue("ex12_cl_precision", float(cleanlab_precision), display=False)

@@ -61,8 +61,8 @@ glue("ex14_smallest_fewest", "yes" if fewest else "no", display=False)
 # :label: ex-14-flip
 # :nonumber:
 #
-# The image chapters find that error falls with VoG of the early epochs and
-# rises with VoG of the late ones ({doc}`07_dynamics`). Each domain's run
+# The paper finds that error falls with VoG of the early epochs and rises with
+# VoG of the late ones (Sec. 3; {doc}`07_dynamics` checks it on images). Each domain's run
 # recorded VoG of the test set over the windows `"early"` and `"late"` too
 # (`first[name].replicate.run.vog["test"]`). Class-normalise both
 # ({func}`vog.class_normalize`) and check the flip on each domain's first seed

@@ -265,3 +265,23 @@ def test_the_box_and_the_plan_link_what_they_name(course):
         "cells": [{"cell_type": "markdown", "source": "```{exercise} A demo\n:label: ex-03-demo\n"}]
     }
     assert course.exercises(nb) == [("A demo", "ex-03-demo")]
+
+
+def test_a_chapter_elsewhere_runs_with_its_own_exercises(notebook_runner, tmp_path):
+    """`run_notebooks.py --notebooks DIR`: DIR/exercises, not the repository's, is appended."""
+    src = _write(tmp_path / "nb" / "03_demo.py", CHAPTER)
+    _write(tmp_path / "nb" / "exercises" / "03_demo.py", _exercise())
+    out = notebook_runner.run_notebook(src, tmp_path / "out", "smoke", {}, cwd=tmp_path)
+    nb = nbformat.read(out, as_version=4)
+    glued = [o for c in nb.cells for o in c.get("outputs", []) if "ex03_demo" in json.dumps(o)]
+    assert glued and any("secret_product" in c.source for c in nb.cells)
+
+
+def test_a_session_without_its_parts_and_a_broken_record_are_refused(course, tmp_path):
+    path = _write(tmp_path / "course.yml", "sessions:\n  - {title: S, chapters: [01_x]}\n")
+    with pytest.raises(ValueError, match=r"session 1 lacks \['minutes', 'aim'\]"):
+        course.load_course(path)
+    bad = _write(tmp_path / course.RECORD_FILE, "{not json")
+    with pytest.raises(ValueError, match="not a readable JSON file") as err:
+        course.build_times(tmp_path)
+    assert str(bad) in str(err.value)

@@ -214,3 +214,13 @@ def test_shown_steps_read_the_formats_of_the_pages(vb, tmp_path):
     assert vb.shown_step(shown["06_ood::whole"], 1.0) == 0.0
     assert vb.shown_step(None, 1.0) == 0.0
     assert vb.shown_step([".1f"], float("nan")) == 0.0
+
+
+def test_the_pages_formats_include_the_exercises_and_whole_roles(vb, tmp_path):
+    shown = vb.shown_formats()  # this checkout: chapters, their exercises, the book's pages
+    assert shown["03_error_by_vog::ex03_width_ratio"] == [".2f"]
+    assert shown["06_ood_mnist_c::oodc_vog_auroc"] == [".1f", ".1f"]
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "03_x.py").write_text("# {glue:}`whole` and {glue:text}`whole:.1f`\n")
+    assert vb.shown_formats((tmp_path / "nb",))["03_x::whole"] == [None, ".1f"]
+    assert vb.shown_step([None, ".1f"], 1.0) == 0.0  # shown whole somewhere: every digit counts

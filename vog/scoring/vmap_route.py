@@ -93,7 +93,8 @@ class VmapDecision:
     route : str
         ``"vmap"`` or ``"loop"``: the faster one.
     seconds : float
-        What planning cost: the wall time of both routes' runs (warm-ups included).
+        What planning cost: the wall time of the timed runs (warm-ups included): both
+        routes', or the loop's alone where vmap was not timed.
     reason : str
         Why the route was taken: ``"faster"``, or why vmap was not timed or failed.
     """
