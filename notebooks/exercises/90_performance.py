@@ -184,9 +184,10 @@ glue(
     or "none",
     display=False,
 )
-agrees = shapes["planner agrees"].astype(bool)
+known = shapes[shapes["planner agrees"].notna()]  # older recorded runs may not say
+agrees = known["planner agrees"].astype(bool)
 glue("ex90_n_agree", int(agrees.sum()), display=False)
-misses = shapes[~agrees]
+misses = known[~agrees]
 ratio = misses["autograd / forward"]
 cost = np.where(misses["default route"] == "forward", 1 / ratio, ratio)  # taken / the other
 miss = f"Where it does not, the route taken costs at most {cost.max():.2f}x the other's time"

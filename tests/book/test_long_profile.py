@@ -65,3 +65,29 @@ def test_a_chapter_records_its_tables_and_reads_them_back(tmp_path, notebook_run
     assert sentence.startswith(f"Recorded on {rec.written[:10]} with profile")
     assert rec.values["hcat_setup"] in sentence and "make records" in sentence
     assert "No record" in br.recorded_sentence(None)
+
+
+def test_the_committed_records_hold_the_long_design_within_its_budget():
+    """results/long: the study at 10,000 training images with 3 seeds of the base and the
+    corners, a corner that fitted its shuffled labels (<= 5% error), H-CAT at 10,000 MNIST
+    images with 3 seeds, and the run's provenance: within 2.5 hours on 2 cores."""
+    folder = ROOT / "results" / "long"
+    study = records.read_record(folder, "11_when_claims_hold")
+    hcat = records.read_record(folder, "13_hcat_benchmark")
+    assert study is not None and hcat is not None, "run `make records` and commit results/long"
+    for rec in (study, hcat):
+        build = rec.build
+        assert rec.profile == "long" and build["profile"] == "long" and not build["dirty"]
+        assert build["commit"] and build["date"] and build["machine"]["cores"] == 2
+        assert build["runs"], "every run's configuration key"
+    assert sum(study.build["chapters"].values()) <= 2.5 * 3600
+    view = study.tables["overview"]
+    assert view["training images"].min() >= 10_000
+    family = view.index.str.split(", seed").str[0]  # "base, seed 1" is a replicate of "base"
+    seeds = view.groupby(family)["seed"].nunique()
+    corners = list(view.index[view["factor"] == "corner"])
+    assert seeds["base"] >= 3 and corners and all(seeds[c] >= 3 for c in corners)
+    fit = view.loc[view["factor"] == "corner", "twin: error on its shuffled labels (%)"]
+    assert fit.min() <= 5.0, "a corner fitted its shuffled labels (paper Sec. 4.1)"
+    sentence = br.recorded_sentence(hcat)
+    assert "10000 training images" in sentence and "seeds 0, 1, 2" in sentence
