@@ -58,8 +58,8 @@ def test_provenance_line_names_commit_machine_time_and_command(tmp_path):
     rec = records.read_record(tmp_path, "11_when")
     assert rec.seconds == 5400.0
     assert records.provenance_line(rec) == (
-        "Recorded on 2026-12-07 with profile `long` from commit `0123456789` on AMD EPYC 9B14 "
-        "(2 cores), in 90 minutes; `make records` remakes it."
+        "Recorded on 2026-12-07 with profile 'long' from commit 0123456789 on AMD EPYC 9B14 "
+        "(2 cores), in 90 minutes; the command 'make records' remakes it."
     )
 
 

@@ -291,7 +291,7 @@ def test_recorded_states_provenance_scale_fit_and_effects(tmp_path):
         tmp_path, "11_when_claims_hold", {"effects": frame, "overview": overview}, profile="long"
     )
     text = study_findings.recorded(records.read_record(tmp_path, "11_when_claims_hold"))
-    assert text.startswith("Recorded on") and "`make records` remakes it" in text
+    assert text.startswith("Recorded on") and "the command 'make records' remakes it" in text
     assert "2 runs, up to 10,000 training images each" in text
     assert "the corners' twins end at paper-like 3.5% error" in text
     assert "2 of 2 effects move a claim" in text  # the recorded effects' own sentences

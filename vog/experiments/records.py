@@ -135,8 +135,8 @@ def provenance_line(record: Record, command: str = "make records") -> str:
     cores = (b.get("machine") or {}).get("cores")
     took = record.seconds
     return (
-        f"Recorded on {record.written[:10]} with profile `{record.profile}` from commit "
-        f"`{commit}` on {cpu}{f' ({cores} cores)' if cores else ''}"
+        f"Recorded on {record.written[:10]} with profile '{record.profile}' from commit "
+        f"{commit} on {cpu}{f' ({cores} cores)' if cores else ''}"
         + (f", in {took / 60:.0f} minutes" if took is not None else ", run time not recorded")
-        + f"; `{command}` remakes it."
+        + f"; the command '{command}' remakes it."  # plain text: shown by {glue:text}
     )
