@@ -392,6 +392,8 @@ def spread_build(out: Path, profile: str = "smoke") -> list[Path]:
             shutil.rmtree(work)
         work.mkdir(parents=True)
         (work / "benchmarks").symlink_to(ROOT / "benchmarks")  # the performance chapter
+        if (ROOT / "results").is_dir():  # the long profile's records (chapters 11 and 13)
+            (work / "results").symlink_to(ROOT / "results")
         cmd = [
             sys.executable,
             str(ROOT / "scripts" / "run_notebooks.py"),

@@ -129,6 +129,8 @@ def smoke_book(tmp_path_factory):
     shutil.copytree(ROOT / "_vendor", book / "_vendor")  # the book's own MathJax (no CDN)
     shutil.copytree(ROOT / "_static", book / "_static")  # the book's style sheet
     shutil.copytree(ROOT / "reference", book / "reference")  # other profiles' chapter times
+    if (ROOT / "results").is_dir():  # the long profile's records, read by chapters 11 and 13
+        shutil.copytree(ROOT / "results", book / "results")
     runner = load_script("run_notebooks")
     params = runner.load_profile("smoke")
     out = book / "book" / "executed"
