@@ -15,7 +15,6 @@ they match their sources.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -25,15 +24,9 @@ import tomllib
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _sibling(name: str):
-    """``scripts/<name>.py`` as a module (the scripts are not a package)."""
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling scripts
+import chapter_notebook  # noqa: E402  (scripts/chapter_notebook.py)
 
-
-chapter_notebook = _sibling("chapter_notebook")
 OUT = ROOT / "notebooks" / "ipynb"
 
 INSTALL = """# Running on Colab or a fresh Binder? This cell installs what the chapter needs

@@ -16,7 +16,6 @@ fails on any error output: a student edition runs top to bottom as it is.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -26,15 +25,8 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _sibling(name: str):
-    """``scripts/<name>.py`` as a module (the scripts are not a package)."""
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-chapter_notebook = _sibling("chapter_notebook")
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling scripts
+import chapter_notebook  # noqa: E402  (scripts/chapter_notebook.py)
 
 
 def write_editions(names: list[str], out: Path, notebooks: Path = ROOT / "notebooks") -> list[Path]:
@@ -61,7 +53,8 @@ def write_editions(names: list[str], out: Path, notebooks: Path = ROOT / "notebo
 
 def execute(editions: list[Path], profile: str, out: Path, cwd: Path = ROOT) -> dict[str, float]:
     """Run each edition with papermill in ``profile`` into ``out``; the seconds each took."""
-    runner = _sibling("run_notebooks")
+    import run_notebooks as runner  # scripts/run_notebooks.py (papermill: only to execute)
+
     params = runner.load_profile(profile)
     times = {}
     for path in editions:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import importlib.util
 import json
 import os
 import sys
@@ -42,15 +41,9 @@ from vog.experiments import provenance
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _sibling(name: str):
-    """``scripts/<name>.py`` as a module (the scripts are not a package)."""
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling scripts
+import chapter_notebook  # noqa: E402  (scripts/chapter_notebook.py)
 
-
-chapter_notebook = _sibling("chapter_notebook")
 RECORD = "build_record.json"
 ABOUT = "about_build.md"
 FOOTER_TAG = "build-footer"
